@@ -1,0 +1,9 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("pilotage.organisation.urls")),
+    path("", include("pilotage.accounts.urls")),
+    path("health/", include("pilotage.health")),
+    path("admin/", admin.site.urls),
+]
