@@ -14,7 +14,10 @@ class User(AbstractUser):
     """
 
     language = models.CharField(
-        _("language"), max_length=8, choices=settings.LANGUAGES, blank=True,
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
         help_text=_("Language of the interface; empty follows the browser."),
     )
     external_id = models.CharField(

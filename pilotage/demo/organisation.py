@@ -20,61 +20,243 @@ DEMO_PASSWORD = "pilotage-demo"  # noqa: S105 - printed by `pilotage demo`; demo
 PROJECT_START = datetime.date(2016, 8, 1)
 
 EMPLOYERS = [
-    ("cisss", "CISSS des Deux-Rives", "Deux-Rives Integrated Health and Social Services Centre",
-     Employer.Kind.HEALTH_AND_SOCIAL_SERVICES),
-    ("css", "Centre de services scolaire des Deux-Rives", "Deux-Rives School Service Centre",
-     Employer.Kind.SCHOOL),
+    (
+        "cisss",
+        "CISSS des Deux-Rives",
+        "Deux-Rives Integrated Health and Social Services Centre",
+        Employer.Kind.HEALTH_AND_SOCIAL_SERVICES,
+    ),
+    (
+        "css",
+        "Centre de services scolaire des Deux-Rives",
+        "Deux-Rives School Service Centre",
+        Employer.Kind.SCHOOL,
+    ),
 ]
 
 # code, parent code, level, employer, French name, English name
 UNITS = [
-    ("jimmy", None, Level.STRATEGIC, "cisss",
-     "Comité de direction du partenariat Jimmy", "Jimmy partnership executive committee"),
-    ("dpj", "jimmy", Level.TACTICAL, "cisss",
-     "Direction de la protection de la jeunesse", "Youth protection directorate"),
-    ("djf", "jimmy", Level.TACTICAL, "cisss",
-     "Direction du programme jeunesse-famille", "Youth and family programme directorate"),
-    ("rts", "dpj", Level.OPERATIONAL, "cisss",
-     "Réception et traitement des signalements", "Screening: reception and processing of reports"),
-    ("eo", "dpj", Level.OPERATIONAL, "cisss",
-     "Évaluation-orientation", "Evaluation and orientation"),
-    ("am", "dpj", Level.OPERATIONAL, "cisss",
-     "Application des mesures (suivi en protection)", "Protection follow-up"),
+    (
+        "jimmy",
+        None,
+        Level.STRATEGIC,
+        "cisss",
+        "Comité de direction du partenariat Jimmy",
+        "Jimmy partnership executive committee",
+    ),
+    (
+        "dpj",
+        "jimmy",
+        Level.TACTICAL,
+        "cisss",
+        "Direction de la protection de la jeunesse",
+        "Youth protection directorate",
+    ),
+    (
+        "djf",
+        "jimmy",
+        Level.TACTICAL,
+        "cisss",
+        "Direction du programme jeunesse-famille",
+        "Youth and family programme directorate",
+    ),
+    (
+        "rts",
+        "dpj",
+        Level.OPERATIONAL,
+        "cisss",
+        "Réception et traitement des signalements",
+        "Screening: reception and processing of reports",
+    ),
+    (
+        "eo",
+        "dpj",
+        Level.OPERATIONAL,
+        "cisss",
+        "Évaluation-orientation",
+        "Evaluation and orientation",
+    ),
+    (
+        "am",
+        "dpj",
+        Level.OPERATIONAL,
+        "cisss",
+        "Application des mesures (suivi en protection)",
+        "Protection follow-up",
+    ),
     ("am-0-12", "am", Level.TEAM, "cisss", "Équipe suivi 0-12 ans", "Follow-up team, ages 0-12"),
     ("am-13-17", "am", Level.TEAM, "cisss", "Équipe suivi 13-17 ans", "Follow-up team, ages 13-17"),
-    ("jef", "djf", Level.OPERATIONAL, "cisss",
-     "Services jeunesse-famille de première ligne", "First-line youth and family services"),
-    ("jef-famille", "jef", Level.TEAM, "cisss",
-     "Équipe Jimmy : une équipe pour la famille", "Jimmy team: one team for the family"),
-    ("jef-0-5", "jef", Level.TEAM, "cisss", "Équipe petite enfance 0-5 ans", "Early childhood team, ages 0-5"),
-    ("readaptation", "djf", Level.OPERATIONAL, "cisss",
-     "Réadaptation jeunesse", "Youth rehabilitation"),
-    ("liaison", "djf", Level.OPERATIONAL, "css",
-     "Liaison école-communauté", "School and community liaison"),
+    (
+        "jef",
+        "djf",
+        Level.OPERATIONAL,
+        "cisss",
+        "Services jeunesse-famille de première ligne",
+        "First-line youth and family services",
+    ),
+    (
+        "jef-famille",
+        "jef",
+        Level.TEAM,
+        "cisss",
+        "Équipe Jimmy : une équipe pour la famille",
+        "Jimmy team: one team for the family",
+    ),
+    (
+        "jef-0-5",
+        "jef",
+        Level.TEAM,
+        "cisss",
+        "Équipe petite enfance 0-5 ans",
+        "Early childhood team, ages 0-5",
+    ),
+    (
+        "readaptation",
+        "djf",
+        Level.OPERATIONAL,
+        "cisss",
+        "Réadaptation jeunesse",
+        "Youth rehabilitation",
+    ),
+    (
+        "liaison",
+        "djf",
+        Level.OPERATIONAL,
+        "css",
+        "Liaison école-communauté",
+        "School and community liaison",
+    ),
 ]
 
 GIVEN_NAMES = [
-    ("Marie", "f"), ("Louis", "m"), ("Julie", "f"), ("Mathieu", "m"), ("Isabelle", "f"),
-    ("François", "m"), ("Nathalie", "f"), ("Éric", "m"), ("Geneviève", "f"), ("Patrick", "m"),
-    ("Sophie", "f"), ("Martin", "m"), ("Catherine", "f"), ("Sébastien", "m"), ("Émilie", "f"),
-    ("Jean-Philippe", "m"), ("Annie", "f"), ("Simon", "m"), ("Valérie", "f"), ("Alexandre", "m"),
-    ("Karine", "f"), ("Maxime", "m"), ("Mélanie", "f"), ("Olivier", "m"), ("Caroline", "f"),
-    ("Guillaume", "m"), ("Audrey", "f"), ("Nicolas", "m"), ("Josée", "f"), ("Samuel", "m"),
-    ("Chantal", "f"), ("David", "m"), ("Amélie", "f"), ("Félix", "m"), ("Stéphanie", "f"),
-    ("Philippe", "m"), ("Marie-Ève", "f"), ("Vincent", "m"), ("Andréanne", "f"), ("Hugo", "m"),
-    ("Kim", "f"), ("Yannick", "m"), ("Roxanne", "f"), ("Dominic", "m"), ("Myriam", "f"),
+    ("Marie", "f"),
+    ("Louis", "m"),
+    ("Julie", "f"),
+    ("Mathieu", "m"),
+    ("Isabelle", "f"),
+    ("François", "m"),
+    ("Nathalie", "f"),
+    ("Éric", "m"),
+    ("Geneviève", "f"),
+    ("Patrick", "m"),
+    ("Sophie", "f"),
+    ("Martin", "m"),
+    ("Catherine", "f"),
+    ("Sébastien", "m"),
+    ("Émilie", "f"),
+    ("Jean-Philippe", "m"),
+    ("Annie", "f"),
+    ("Simon", "m"),
+    ("Valérie", "f"),
+    ("Alexandre", "m"),
+    ("Karine", "f"),
+    ("Maxime", "m"),
+    ("Mélanie", "f"),
+    ("Olivier", "m"),
+    ("Caroline", "f"),
+    ("Guillaume", "m"),
+    ("Audrey", "f"),
+    ("Nicolas", "m"),
+    ("Josée", "f"),
+    ("Samuel", "m"),
+    ("Chantal", "f"),
+    ("David", "m"),
+    ("Amélie", "f"),
+    ("Félix", "m"),
+    ("Stéphanie", "f"),
+    ("Philippe", "m"),
+    ("Marie-Ève", "f"),
+    ("Vincent", "m"),
+    ("Andréanne", "f"),
+    ("Hugo", "m"),
+    ("Kim", "f"),
+    ("Yannick", "m"),
+    ("Roxanne", "f"),
+    ("Dominic", "m"),
+    ("Myriam", "f"),
 ]
 FAMILY_NAMES = [
-    "Tremblay", "Gagnon", "Roy", "Côté", "Bouchard", "Gauthier", "Morin", "Lavoie", "Fortin",
-    "Gagné", "Ouellet", "Pelletier", "Bélanger", "Lévesque", "Bergeron", "Leblanc", "Paquette",
-    "Girard", "Simard", "Boucher", "Caron", "Beaulieu", "Cloutier", "Dubé", "Poirier",
-    "Fournier", "Lapointe", "Leclerc", "Lefebvre", "Poulin", "Thibault", "St-Pierre", "Nadeau",
-    "Martin", "Landry", "Martel", "Bédard", "Grenier", "Lessard", "Bernier", "Richard",
-    "Michaud", "Hébert", "Desjardins", "Couture", "Turcotte", "Lachance", "Parent", "Blais",
-    "Gosselin", "Savard", "Proulx", "Beaudoin", "Demers", "Perron", "Boudreau", "Vachon",
-    "Mercier", "Charbonneau", "Guay", "Dufour", "Moreau", "Rousseau", "Vallée", "Chabot",
-    "Lemieux", "Jacques", "Gingras", "Rioux", "Allard", "Cyr", "Deschênes", "Labelle",
-    "Arsenault", "Giroux", "Marchand", "Carrier", "Hamel", "Drouin", "Dion", "Plante",
+    "Tremblay",
+    "Gagnon",
+    "Roy",
+    "Côté",
+    "Bouchard",
+    "Gauthier",
+    "Morin",
+    "Lavoie",
+    "Fortin",
+    "Gagné",
+    "Ouellet",
+    "Pelletier",
+    "Bélanger",
+    "Lévesque",
+    "Bergeron",
+    "Leblanc",
+    "Paquette",
+    "Girard",
+    "Simard",
+    "Boucher",
+    "Caron",
+    "Beaulieu",
+    "Cloutier",
+    "Dubé",
+    "Poirier",
+    "Fournier",
+    "Lapointe",
+    "Leclerc",
+    "Lefebvre",
+    "Poulin",
+    "Thibault",
+    "St-Pierre",
+    "Nadeau",
+    "Martin",
+    "Landry",
+    "Martel",
+    "Bédard",
+    "Grenier",
+    "Lessard",
+    "Bernier",
+    "Richard",
+    "Michaud",
+    "Hébert",
+    "Desjardins",
+    "Couture",
+    "Turcotte",
+    "Lachance",
+    "Parent",
+    "Blais",
+    "Gosselin",
+    "Savard",
+    "Proulx",
+    "Beaudoin",
+    "Demers",
+    "Perron",
+    "Boudreau",
+    "Vachon",
+    "Mercier",
+    "Charbonneau",
+    "Guay",
+    "Dufour",
+    "Moreau",
+    "Rousseau",
+    "Vallée",
+    "Chabot",
+    "Lemieux",
+    "Jacques",
+    "Gingras",
+    "Rioux",
+    "Allard",
+    "Cyr",
+    "Deschênes",
+    "Labelle",
+    "Arsenault",
+    "Giroux",
+    "Marchand",
+    "Carrier",
+    "Hamel",
+    "Drouin",
+    "Dion",
+    "Plante",
 ]
 
 
@@ -89,23 +271,42 @@ class Title:
 
 
 TITLES = {
-    "executive": Title("Présidente-directrice générale adjointe", "Président-directeur général adjoint",
-                       "Associate chief executive"),
-    "director_dpj": Title("Directrice de la protection de la jeunesse", "Directeur de la protection de la jeunesse",
-                          "Director of youth protection"),
-    "director_djf": Title("Directrice du programme jeunesse-famille", "Directeur du programme jeunesse-famille",
-                          "Director of the youth and family programme"),
+    "executive": Title(
+        "Présidente-directrice générale adjointe",
+        "Président-directeur général adjoint",
+        "Associate chief executive",
+    ),
+    "director_dpj": Title(
+        "Directrice de la protection de la jeunesse",
+        "Directeur de la protection de la jeunesse",
+        "Director of youth protection",
+    ),
+    "director_djf": Title(
+        "Directrice du programme jeunesse-famille",
+        "Directeur du programme jeunesse-famille",
+        "Director of the youth and family programme",
+    ),
     "head": Title("Cheffe de service", "Chef de service", "Service head"),
-    "advisor": Title("Conseillère en performance", "Conseiller en performance", "Performance advisor"),
+    "advisor": Title(
+        "Conseillère en performance", "Conseiller en performance", "Performance advisor"
+    ),
     "researcher": Title("Chercheuse", "Chercheur", "Researcher"),
     "social": Title("Travailleuse sociale", "Travailleur social", "Social worker"),
-    "hro": Title("Agente de relations humaines", "Agent de relations humaines", "Human relations officer"),
+    "hro": Title(
+        "Agente de relations humaines", "Agent de relations humaines", "Human relations officer"
+    ),
     "educator": Title("Éducatrice spécialisée", "Éducateur spécialisé", "Special educator"),
     "psychoed": Title("Psychoéducatrice", "Psychoéducateur", "Psychoeducator"),
     "nurse": Title("Infirmière clinicienne", "Infirmier clinicien", "Clinical nurse"),
-    "coordinator": Title("Coordonnatrice clinique", "Coordonnateur clinique", "Clinical coordinator"),
-    "liaison": Title("Agente de liaison scolaire", "Agent de liaison scolaire", "School liaison officer"),
-    "tech": Title("Technicienne en travail social", "Technicien en travail social", "Social work technician"),
+    "coordinator": Title(
+        "Coordonnatrice clinique", "Coordonnateur clinique", "Clinical coordinator"
+    ),
+    "liaison": Title(
+        "Agente de liaison scolaire", "Agent de liaison scolaire", "School liaison officer"
+    ),
+    "tech": Title(
+        "Technicienne en travail social", "Technicien en travail social", "Social work technician"
+    ),
 }
 
 # (unit code, role, title key, how many, employer code)
@@ -144,8 +345,8 @@ STAFFING = [
 
 #: The accounts `pilotage demo` prints, by what they show.
 SHOWCASE = {
-    "director": "dpj",       # the director of youth protection
-    "manager": "eo",         # the service head of evaluation and orientation
+    "director": "dpj",  # the director of youth protection
+    "manager": "eo",  # the service head of evaluation and orientation
     "staff": "jef-famille",  # a worker of the Jimmy team
 }
 
@@ -214,13 +415,16 @@ def build_organisation() -> dict[str, int]:
         unit.save()
         units[code] = unit
 
-    User = get_user_model()
+    user_model = get_user_model()
     password_hash = None
     for p in demo_people():
-        user, created = User.objects.get_or_create(
+        user, created = user_model.objects.get_or_create(
             username=p.username,
-            defaults={"first_name": p.given, "last_name": p.family,
-                      "email": f"{p.username}@deux-rives.example"},
+            defaults={
+                "first_name": p.given,
+                "last_name": p.family,
+                "email": f"{p.username}@deux-rives.example",
+            },
         )
         if created:
             # Hashing is slow on purpose; the demo's accounts share one hash.
@@ -233,8 +437,11 @@ def build_organisation() -> dict[str, int]:
         person, _ = Person.objects.update_or_create(
             user=user,
             defaults={
-                "given_name": p.given, "family_name": p.family, "employer": employers[p.employer],
-                "job_title_fr": title.french(p.gender), "job_title_en": title.english,
+                "given_name": p.given,
+                "family_name": p.family,
+                "employer": employers[p.employer],
+                "job_title_fr": title.french(p.gender),
+                "job_title_en": title.english,
                 "email": user.email,
             },
         )
@@ -247,9 +454,9 @@ def build_organisation() -> dict[str, int]:
                 person=person, unit=units["jimmy"], role=Role.EXECUTIVE, start=PROJECT_START
             )
 
-    admin, created = User.objects.get_or_create(
-        username="admin", defaults={"is_staff": True, "is_superuser": True,
-                                    "email": "admin@deux-rives.example"}
+    admin, created = user_model.objects.get_or_create(
+        username="admin",
+        defaults={"is_staff": True, "is_superuser": True, "email": "admin@deux-rives.example"},
     )
     if created:
         admin.set_password(DEMO_PASSWORD)

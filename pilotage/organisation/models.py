@@ -93,16 +93,24 @@ class Unit(Bilingual, models.Model):
     """
 
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="children",
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     code = models.SlugField(_("code"), max_length=50, unique=True)
     name_fr = models.CharField(_("name (French)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
     level = models.CharField(_("level"), max_length=12, choices=Level.choices)
     employer = models.ForeignKey(
-        Employer, verbose_name=_("host employer"), null=True, blank=True,
-        on_delete=models.PROTECT, related_name="units",
+        Employer,
+        verbose_name=_("host employer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
     )
     is_active = models.BooleanField(_("active"), default=True)
     path = models.CharField(max_length=255, editable=False, default="")
@@ -135,38 +143,6 @@ class Unit(Bilingual, models.Model):
     def __str__(self) -> str:
         return self.name
 
-    @property
-    def name(self) -> str:
-        return self.localised("name")
-
-    @property
-    def level_rank(self) -> int:
-        return LEVEL_RANK[Level(self.level)]
-
-    def ancestor_ids(self) -> list[int]:
-        """Ids from the root down to the parent, read from the path without a query."""
-        return [int(part) for part in self.path.strip("/").split("/")[:-1] if part]
-
-    def ancestors(self) -> list["Unit"]:
-        """The units above this one, root first."""
-        ids = self.ancestor_ids()
-        by_id = Unit.objects.in_bulk(ids)
-        return [by_id[i] for i in ids if i in by_id]
-
-    def clean(self) -> None:
-        if self.parent_id is None:
-            return
-        if self.pk is not None:
-            parent_path = Unit.objects.values_list("path", flat=True).get(pk=self.parent_id)
-            if self.parent_id == self.pk or parent_path.startswith(self.path):
-                raise ValidationError(
-                    {"parent": _("A unit cannot be placed under itself or one of its sub-units.")}
-                )
-        if self.level and LEVEL_RANK[Level(self.level)] < self.parent.level_rank:
-            raise ValidationError(
-                {"level": _("A unit cannot be at a higher level than its parent unit.")}
-            )
-
     def save(self, *args: object, **kwargs: object) -> None:
         with transaction.atomic():
             old_path, old_depth = self.path, self.depth
@@ -192,6 +168,38 @@ class Unit(Bilingual, models.Model):
                     depth=F("depth") + (depth - old_depth),
                 )
 
+    def clean(self) -> None:
+        if self.parent_id is None:
+            return
+        if self.pk is not None:
+            parent_path = Unit.objects.values_list("path", flat=True).get(pk=self.parent_id)
+            if self.parent_id == self.pk or parent_path.startswith(self.path):
+                raise ValidationError(
+                    {"parent": _("A unit cannot be placed under itself or one of its sub-units.")}
+                )
+        if self.level and LEVEL_RANK[Level(self.level)] < self.parent.level_rank:
+            raise ValidationError(
+                {"level": _("A unit cannot be at a higher level than its parent unit.")}
+            )
+
+    @property
+    def name(self) -> str:
+        return self.localised("name")
+
+    @property
+    def level_rank(self) -> int:
+        return LEVEL_RANK[Level(self.level)]
+
+    def ancestor_ids(self) -> list[int]:
+        """Ids from the root down to the parent, read from the path without a query."""
+        return [int(part) for part in self.path.strip("/").split("/")[:-1] if part]
+
+    def ancestors(self) -> list["Unit"]:
+        """The units above this one, root first."""
+        ids = self.ancestor_ids()
+        by_id = Unit.objects.in_bulk(ids)
+        return [by_id[i] for i in ids if i in by_id]
+
 
 class Person(Bilingual, models.Model):
     """A member of staff (or a partner) who takes part in the management system.
@@ -201,8 +209,12 @@ class Person(Bilingual, models.Model):
     """
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("account"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="person",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="person",
     )
     given_name = models.CharField(_("given name"), max_length=100)
     family_name = models.CharField(_("family name"), max_length=100)
@@ -305,7 +317,9 @@ class AccessGrant(models.Model):
     """
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("account"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
         related_name="access_grants",
     )
     unit = models.ForeignKey(
@@ -313,8 +327,12 @@ class AccessGrant(models.Model):
     )
     reason = models.CharField(_("reason"), max_length=300)
     granted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("granted by"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("granted by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     start = models.DateField(_("start"), default=datetime.date.today)
     end = models.DateField(_("end"), null=True, blank=True)

@@ -36,8 +36,15 @@ class Command(BaseCommand):
         manage = [sys.executable, "-m", "pilotage.cli"]
         worker = subprocess.Popen([*manage, "worker"], env=env)
         server = subprocess.Popen(
-            [*manage, "serve", "--bind", f"127.0.0.1:{options['port']}", "--workers", "2",
-             "--no-collectstatic"],
+            [
+                *manage,
+                "serve",
+                "--bind",
+                f"127.0.0.1:{options['port']}",
+                "--workers",
+                "2",
+                "--no-collectstatic",
+            ],
             env=env,
         )
         try:
