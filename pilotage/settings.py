@@ -61,6 +61,9 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "pilotage.accounts",
     "pilotage.organisation",
+    "pilotage.indicators",
+    "pilotage.rooms",
+    "pilotage.meetings",
     "pilotage.system",
     "pilotage.demo",
 ]

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
-from pilotage.organisation.models import LEADING_ROLES, AccessGrant, Membership, Unit
+from pilotage.organisation.models import LEADING_ROLES, AccessGrant, Membership, Role, Unit
 
 _CACHE_ATTRIBUTE = "_pilotage_scope_paths"
 
@@ -80,5 +80,19 @@ def can_lead(user: object, unit: Unit) -> bool:
         Membership.objects.current()
         .filter(person__user=user, role__in=LEADING_ROLES)
         .filter(unit_id__in=[*unit.ancestor_ids(), unit.pk])
+        .exists()
+    )
+
+
+def can_enter_values(user: object, unit: Unit) -> bool:
+    """Whether the user may enter the unit's own figures: its leaders, and its members other
+    than researchers (who observe, they do not report)."""
+    if can_lead(user, unit):
+        return True
+    return (
+        getattr(user, "is_authenticated", False)
+        and Membership.objects.current()
+        .filter(person__user=user, unit=unit)
+        .exclude(role=Role.RESEARCHER)
         .exists()
     )

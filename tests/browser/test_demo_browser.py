@@ -77,7 +77,8 @@ def browser():
         browser.close()
 
 
-def test_log_in_to_the_demo_and_navigate_it(demo_server, browser):
+def test_log_in_to_the_demo_and_navigate_it(demo_server, browser, tmp_path):
+    screenshots = tmp_path
     page = browser.new_page(viewport={"width": 1280, "height": 800}, locale="fr-CA")
     page.goto(demo_server)
     assert "/login/" in page.url
@@ -111,6 +112,12 @@ def test_log_in_to_the_demo_and_navigate_it(demo_server, browser):
     assert page.get_by_role("heading", name="People and roles").is_visible()
     page.get_by_role("link", name="My page").click()
     assert page.get_by_role("heading", name="My units and roles").is_visible()
+
+    # On a tablet held upright, nothing overflows sideways.
+    page.set_viewport_size({"width": 768, "height": 1024})
+    page.goto(demo_server + "units/eo/")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(screenshots / "unit-tablet.png"), full_page=True)
 
 
 def test_the_outsider_cannot_open_another_units_page(demo_server, browser):

@@ -60,3 +60,10 @@ def test_password_change(client_for, alice):
     assert response.status_code == 302
     alice.refresh_from_db()
     assert alice.check_password("a new long passphrase")
+
+
+def test_the_admin_is_for_superusers_only(client_for, alice, django_user_model):
+    assert client_for(alice).get("/admin/").status_code == 302  # to the admin login
+    root = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    assert client_for(root).get("/admin/").status_code == 200
+    assert client_for(root).get("/admin/organisation/unit/").status_code == 200

@@ -1,5 +1,6 @@
 from django.core.management.base import BaseCommand
 
+from pilotage.demo.indicators import build_indicators
 from pilotage.demo.organisation import build_organisation
 
 
@@ -8,4 +9,6 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         counts = build_organisation()
+        self.stdout.write(", ".join(f"{name}: {n}" for name, n in counts.items()))
+        counts = build_indicators()
         self.stdout.write(", ".join(f"{name}: {n}" for name, n in counts.items()))
