@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "pilotage.indicators",
     "pilotage.rooms",
     "pilotage.meetings",
+    "pilotage.trajectories",
     "pilotage.system",
     "pilotage.demo",
 ]
@@ -182,6 +183,11 @@ STORAGES = {
     },
 }
 MEDIA_ROOT = DATA_DIR / "media"
+
+# Event logs: one Parquet file per import batch, and the key that pseudonymises case and
+# person identifiers before anything is stored (kept outside the database; generated once).
+EVENT_LOG_DIR = Path(env_str("PILOTAGE_EVENT_LOG_DIR", str(DATA_DIR / "eventlogs")))
+PSEUDONYM_KEY_FILE = Path(env_str("PILOTAGE_PSEUDONYM_KEY_FILE", str(DATA_DIR / "pseudonym.key")))
 
 # Background work: Django's tasks API, queued in the database, run by `pilotage worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}

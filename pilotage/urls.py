@@ -7,6 +7,7 @@ urlpatterns = [
     path("indicators/", include("pilotage.indicators.urls")),
     path("rooms/", include("pilotage.rooms.urls")),
     path("meetings/", include("pilotage.meetings.urls")),
+    path("trajectories/", include("pilotage.trajectories.urls")),
     path("health/", include("pilotage.health")),
     path("admin/", admin.site.urls),
 ]

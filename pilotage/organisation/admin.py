@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from pilotage.organisation.models import AccessGrant, Employer, Membership, Person, Unit
+from pilotage.organisation.models import (
+    AccessGrant,
+    AuditEntry,
+    Employer,
+    Membership,
+    Person,
+    Unit,
+)
 
 
 @admin.register(Employer)
@@ -43,3 +50,19 @@ class MembershipAdmin(admin.ModelAdmin):
 class AccessGrantAdmin(admin.ModelAdmin):
     list_display = ("user", "unit", "reason", "start", "end", "granted_by")
     autocomplete_fields = ("user", "unit")
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(admin.ModelAdmin):
+    list_display = ("at", "user", "action", "object_type", "object_id", "unit")
+    list_filter = ("action", "object_type")
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):  # append-only: written by the application
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

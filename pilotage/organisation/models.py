@@ -349,3 +349,60 @@ class AccessGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.unit}"
+
+
+class AuditEntry(models.Model):
+    """One access to, or change of, sensitive records (event logs, case-level analyses,
+    display links, grants): who, what, when, in which unit. Append-only."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    action = models.CharField(_("action"), max_length=60)
+    object_type = models.CharField(_("object type"), max_length=60)
+    object_id = models.CharField(_("object"), max_length=64, blank=True)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("unit"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            # The audit page of a unit, most recent first.
+            models.Index(fields=["unit", "-at"], name="audit_unit_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_type}"
+
+
+def audit(
+    user: object,
+    action: str,
+    obj: models.Model | None = None,
+    *,
+    unit: "Unit | None" = None,
+    **details: object,
+) -> AuditEntry:
+    """Record an access to sensitive records; call it in the same transaction as the access."""
+    return AuditEntry.objects.create(
+        user=user if getattr(user, "pk", None) else None,
+        action=action,
+        object_type=obj._meta.label_lower if obj is not None else "",
+        object_id=str(obj.pk) if obj is not None else "",
+        unit=unit,
+        details=details,
+    )
