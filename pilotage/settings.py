@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "pilotage.rooms",
     "pilotage.meetings",
     "pilotage.trajectories",
+    "pilotage.projects",
     "pilotage.system",
     "pilotage.demo",
 ]

@@ -8,6 +8,7 @@ urlpatterns = [
     path("rooms/", include("pilotage.rooms.urls")),
     path("meetings/", include("pilotage.meetings.urls")),
     path("trajectories/", include("pilotage.trajectories.urls")),
+    path("projects/", include("pilotage.projects.urls")),
     path("health/", include("pilotage.health")),
     path("admin/", admin.site.urls),
 ]
