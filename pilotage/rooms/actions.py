@@ -86,6 +86,21 @@ def escalation_targets(room: Room) -> list[Room]:
     return targets
 
 
+def why_not_escalable(subject: Problem | Action) -> str | None:
+    """Why this problem or action cannot be escalated now, if it cannot."""
+    if isinstance(subject, Problem) and subject.status == ProblemStatus.SOLVED:
+        return _("This problem is solved.")
+    if isinstance(subject, Action) and subject.status not in {
+        ActionStatus.TODO,
+        ActionStatus.DOING,
+    }:
+        return _("This action is no longer open.")
+    field = "problem" if isinstance(subject, Problem) else "action"
+    if Escalation.objects.open().filter(parent__isnull=True, **{field: subject}).exists():
+        return _("This is already escalated and awaits its answer.")
+    return None
+
+
 def do_escalate(
     subject: Problem | Action,
     to_room: Room,
@@ -143,6 +158,8 @@ def do_decide(
         locked = Escalation.objects.select_for_update().get(pk=escalation.pk)
         if locked.state != EscalationState.SENT:
             raise NotAllowed(_("A decision has already been recorded."))
+        if locked.escalated_further.open().exists():
+            raise NotAllowed(_("The room above has not answered yet."))
         locked.decision, locked.decision_text = decision, text
         locked.decided_by = user if getattr(user, "pk", None) else None
         locked.decided_at = timezone.now()
