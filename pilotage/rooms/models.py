@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pilotage.indicators.models import Indicator, Priority
-from pilotage.organisation.models import Bilingual, Level, Person, Unit
+from pilotage.organisation.models import LEADING_ROLES, Bilingual, Level, Membership, Person, Unit
 from pilotage.organisation.scope import scope_paths
 
 
@@ -97,19 +97,30 @@ class RoomKind(models.TextChoices):
 
 class RoomQuerySet(models.QuerySet["Room"]):
     def visible_to(self, user: object) -> "RoomQuerySet":
-        """Rooms of units the user may see, and trajectory rooms one of whose teams is in the
-        user's sub-trees or above them (the members of every team of a trajectory meet in its
-        room)."""
+        """Rooms the user may see: rooms of units in their sub-trees; trajectory rooms one of
+        whose teams is in their sub-trees or above them (the members of every team of a
+        trajectory meet in its room); and, for those who lead a unit, the room of the unit
+        just above (middle managers sit in their director's room)."""
         paths = scope_paths(user)
         if paths is None:
             return self.all()
         if not paths:
             return self.none()
         ids_on_the_way = {int(i) for path in paths for i in path.strip("/").split("/") if i}
-        condition = Q(member_units__in=ids_on_the_way)
+        condition = Q(member_units__in=ids_on_the_way) | Q(
+            kind=RoomKind.UNIT, unit_id__in=_parents_of_led_units(user)
+        )
         for path in paths:
             condition |= Q(unit__path__startswith=path) | Q(member_units__path__startswith=path)
         return self.filter(condition).distinct()
+
+
+def _parents_of_led_units(user: object) -> list[int]:
+    return list(
+        Membership.objects.current()
+        .filter(person__user=user, role__in=LEADING_ROLES, unit__parent__isnull=False)
+        .values_list("unit__parent_id", flat=True)
+    )
 
 
 class Room(Bilingual, models.Model):
@@ -421,7 +432,8 @@ class Escalation(models.Model):
     )
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     meetings_without_decision = models.PositiveSmallIntegerField(
-        _("meetings held without a decision"), default=0,
+        _("meetings held without a decision"),
+        default=0,
         help_text=_("Counted by the receiving room's meetings while the escalation waits."),
     )
 

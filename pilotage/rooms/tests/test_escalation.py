@@ -119,10 +119,18 @@ def test_two_people_editing_one_card(problem, alice, bob):
     assert Problem.objects.get(pk=problem.pk).title == "Alice's title"
 
 
-def test_rooms_are_scoped_like_units(rooms, alice, charlie, diana):
-    assert set(Room.objects.visible_to(alice)) == {rooms["screening"], rooms["trajectory"]}
+def test_rooms_are_scoped_like_units(rooms, alice, bob, charlie, diana):
+    assert set(Room.objects.visible_to(bob)) == {rooms["screening"], rooms["trajectory"]}
+    # alice manages screening: she also sits in her director's room (youth).
+    assert set(Room.objects.visible_to(alice)) == {
+        rooms["screening"],
+        rooms["youth"],
+        rooms["trajectory"],
+    }
     assert set(Room.objects.visible_to(charlie)) == {rooms["school"], rooms["trajectory"]}
+    # diana directs youth: she also sits on the executive committee's room.
     assert set(Room.objects.visible_to(diana)) == {
+        rooms["exec"],
         rooms["youth"],
         rooms["screening"],
         rooms["evaluation"],
