@@ -1,3 +1,3 @@
-from django.urls import URLPattern
+from django.urls import include, path
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [path("", include("pilotage.trajectories.import_views"))]
