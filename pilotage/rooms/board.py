@@ -50,8 +50,10 @@ KANBAN = [
 ]
 OPEN_ACTION = [ActionStatus.TODO, ActionStatus.DOING]
 
-#: Zones this module draws; others (projects, for now) show a short note.
+#: Zones this module draws (projects are drawn from the room's reverse relation in their
+#: template, since rooms must not import the projects app).
 DRAWN = {
+    Zone.PROJECTS,
     Zone.PRIORITIES,
     Zone.INDICATORS,
     Zone.PROBLEMS,

@@ -2,13 +2,16 @@ from django.core.management.base import BaseCommand
 
 from pilotage.demo.indicators import build_indicators
 from pilotage.demo.organisation import build_organisation
+from pilotage.demo.projects import build_projects
+from pilotage.demo.rooms import build_rooms
 
 
 class Command(BaseCommand):
     help = "Create or update the demo partnership (safe to run again: it leaves one copy)."
 
     def handle(self, *args: object, **options: object) -> None:
-        counts = build_organisation()
-        self.stdout.write(", ".join(f"{name}: {n}" for name, n in counts.items()))
-        counts = build_indicators()
+        for build in (build_organisation, build_indicators, build_rooms):
+            counts = build()
+            self.stdout.write(", ".join(f"{name}: {n}" for name, n in counts.items()))
+        counts = build_projects()
         self.stdout.write(", ".join(f"{name}: {n}" for name, n in counts.items()))
