@@ -2,10 +2,13 @@
 
 import datetime
 import math
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pilotage.indicators.models import ImportBatch, Indicator, Kind, Source, Value, ValueChange
@@ -128,3 +131,83 @@ def do_set_value(
             new_denominator=m.denominator,
         )
     return Outcome.CREATED if old[0] is None else Outcome.UPDATED
+
+
+def do_set_values(
+    items: Iterable[tuple[Indicator, Unit, datetime.date, Measurement]],
+    *,
+    user: object | None,
+    source: str = Source.ENTERED,
+    batch: ImportBatch | None = None,
+) -> Counter[Outcome]:
+    """`do_set_value` for many values at once (imports, recomputation): the same checks, the
+    same history and the same "identical changes nothing" rule, in a few statements instead of
+    a few per value. Raises InvalidValue on the first invalid item, before writing anything."""
+    resolved = [(i, u, p, resolve(i, p, m)) for i, u, p, m in items]
+    counts: Counter[Outcome] = Counter()
+    if not resolved:
+        return counts
+    who = user if getattr(user, "pk", None) else None
+    now = timezone.now()
+    with transaction.atomic():
+        # Two writers touching the same values at once: lock the stored rows first, so each
+        # change is recorded against the value it replaced.
+        stored = {
+            (v.indicator_id, v.unit_id, v.period): v
+            for v in Value.objects.select_for_update()
+            .filter(
+                indicator_id__in={i.pk for i, _, _, _ in resolved},
+                unit_id__in={u.pk for _, u, _, _ in resolved},
+                period__gte=min(p for _, _, p, _ in resolved),
+                period__lte=max(p for _, _, p, _ in resolved),
+            )
+            .order_by()
+        }
+        created: list[Value] = []
+        updated: list[tuple[Value, tuple[float | None, float | None, float | None]]] = []
+        for indicator, unit, period, m in resolved:
+            current = stored.get((indicator.pk, unit.pk, period))
+            new = (m.value, m.numerator, m.denominator)
+            old = current and (current.value, current.numerator, current.denominator)
+            if old == new:
+                counts[Outcome.UNCHANGED] += 1
+                continue
+            if current is None:
+                current = Value(indicator=indicator, unit=unit, period=period)
+                stored[(indicator.pk, unit.pk, period)] = current
+                created.append(current)
+            else:
+                updated.append((current, old))  # type: ignore[arg-type]
+            current.value, current.numerator, current.denominator = new
+            current.source, current.batch, current.updated_by, current.updated_at = (
+                source,
+                batch,
+                who,
+                now,
+            )
+        Value.objects.bulk_create(created, batch_size=500)
+        Value.objects.bulk_update(
+            [v for v, _ in updated],
+            ["value", "numerator", "denominator", "source", "batch", "updated_by", "updated_at"],
+            batch_size=500,
+        )
+        ValueChange.objects.bulk_create(
+            [
+                ValueChange(
+                    value=v,
+                    changed_by=who,
+                    source=source,
+                    batch=batch,
+                    old_value=old[0],
+                    new_value=v.value,
+                    old_numerator=old[1],
+                    new_numerator=v.numerator,
+                    old_denominator=old[2],
+                    new_denominator=v.denominator,
+                )
+                for v, old in [*((v, (None, None, None)) for v in created), *updated]
+            ],
+            batch_size=500,
+        )
+    counts.update({Outcome.CREATED: len(created), Outcome.UPDATED: len(updated)})
+    return +counts  # without zero counts

@@ -358,3 +358,77 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sheet} {self.dimension}: {self.old} → {self.new}"
+
+
+class SheetReviewMeeting(models.Model):
+    """A status-sheet meeting of a room: the sheets of its projects reviewed by exception
+    (help needed and red first, green in brief), each within a time box, with the decisions
+    taken captured into the sheets. Open while `ended_at` is empty."""
+
+    room = models.ForeignKey(
+        Room, verbose_name=_("room"), on_delete=models.CASCADE, related_name="sheet_reviews"
+    )
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    time_box_minutes = models.PositiveSmallIntegerField(_("time box (minutes)"))
+
+    class Meta:
+        verbose_name = _("status-sheet meeting")
+        verbose_name_plural = _("status-sheet meetings")
+        ordering = ["-started_at"]
+        constraints = [
+            # One open review per room: two members pressing "start" at once get the same one.
+            models.UniqueConstraint(
+                fields=["room"], condition=Q(ended_at__isnull=True), name="sheet_review_one_open"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.room} · {self.started_at:%Y-%m-%d}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+
+class SheetReviewItem(models.Model):
+    """One sheet on the agenda of a status-sheet meeting, in its order, with its time box,
+    when it was presented and the outcome noted."""
+
+    meeting = models.ForeignKey(
+        SheetReviewMeeting,
+        verbose_name=_("status-sheet meeting"),
+        on_delete=models.CASCADE,
+        related_name="items",
+    )
+    sheet = models.ForeignKey(
+        StatusSheet, verbose_name=_("status sheet"), on_delete=models.CASCADE, related_name="+"
+    )
+    order = models.PositiveSmallIntegerField(_("order"))
+    allotted_seconds = models.PositiveIntegerField(_("time allotted (seconds)"))
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    outcome = models.TextField(_("outcome"), blank=True)
+
+    class Meta:
+        verbose_name = _("sheet on the agenda")
+        verbose_name_plural = _("sheets on the agenda")
+        ordering = ["meeting", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "order"], name="sheet_review_item_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} #{self.order} {self.sheet}"
+
+    def spent_seconds(self) -> int | None:
+        if self.started_at is None or self.ended_at is None:
+            return None
+        return int((self.ended_at - self.started_at).total_seconds())

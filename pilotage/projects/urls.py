@@ -1,8 +1,9 @@
-from django.urls import URLPattern, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from pilotage.projects import views
 
-urlpatterns: list[URLPattern] = [
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", include("pilotage.projects.output_views")),
     path("rooms/<slug:room_code>/", views.project_list, name="project_list"),
     path("rooms/<slug:room_code>/new/", views.project_create, name="project_create"),
     path("leadership/<slug:unit_code>/", views.leadership_signals, name="leadership_signals"),

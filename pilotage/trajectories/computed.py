@@ -2,7 +2,7 @@
 
 After every import or withdrawal, `recompute` runs the analytics engine
 (`analytics.weekly_measures`) over the trajectory's live batches and writes, through
-`indicators.actions.do_set_value` (history kept, an identical value changes nothing), one
+`indicators.actions.do_set_values` (history kept, an identical value changes nothing), one
 value per week for:
 
 * each unit that is a team of the trajectory (`TrajectoryTeam`: the team's name in the
@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from pilotage.analytics import EventLog, WeeklyMeasures, weekly_measures
-from pilotage.indicators.actions import Measurement, Outcome, do_set_value, resolve
+from pilotage.indicators.actions import Measurement, Outcome, do_set_values
 from pilotage.indicators.models import (
     Dimension,
     Direction,
@@ -439,26 +439,10 @@ def _write(trajectory: Trajectory, rows: list[WeeklyMeasures], result: Recomputa
         (v.indicator_id, v.unit_id, v.period): v
         for v in Value.objects.filter(indicator__code__in=codes, source=Source.COMPUTED).order_by()
     }
-    for key, (indicator, unit, week, measurement) in produced.items():
-        current = stored.get(key)
-        if current is not None:
-            m = resolve(indicator, week, measurement)
-            if (current.value, current.numerator, current.denominator) == (
-                m.value,
-                m.numerator,
-                m.denominator,
-            ):
-                result.unchanged += 1
-                continue
-        outcome = do_set_value(
-            indicator, unit, week, measurement, user=None, source=Source.COMPUTED
-        )
-        if outcome == Outcome.CREATED:
-            result.created += 1
-        elif outcome == Outcome.UPDATED:
-            result.updated += 1
-        else:
-            result.unchanged += 1
+    counts = do_set_values(produced.values(), user=None, source=Source.COMPUTED)
+    result.created += counts[Outcome.CREATED]
+    result.updated += counts[Outcome.UPDATED]
+    result.unchanged += counts[Outcome.UNCHANGED]
     gone = [v.pk for key, v in stored.items() if key not in produced]
     if gone:
         Value.objects.filter(pk__in=gone).delete()

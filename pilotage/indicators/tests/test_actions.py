@@ -106,3 +106,27 @@ def test_indicators_are_scoped_to_the_users_units(delay, waiting, org, alice, ch
         "waiting",
     }
     assert not Indicator.objects.visible_to(charlie).exists()
+
+
+def test_many_values_at_once_keep_the_same_rules_and_history(delay, waiting, org, alice):
+    from pilotage.indicators.actions import do_set_values
+
+    week2 = MONDAY + datetime.timedelta(days=7)
+    do_set_value(waiting, org["screening"], MONDAY, Measurement(4), user=alice)
+    counts = do_set_values(
+        [
+            (waiting, org["screening"], MONDAY, Measurement(4)),  # unchanged
+            (waiting, org["screening"], week2, Measurement(6)),  # new
+            (delay, org["screening"], MONDAY, Measurement(None, 140, 10)),  # new, from ratio
+        ],
+        user=alice,
+    )
+    assert counts == {Outcome.UNCHANGED: 1, Outcome.CREATED: 2}
+    assert Value.objects.get(indicator=delay).value == 14
+    counts = do_set_values([(waiting, org["screening"], week2, Measurement(7))], user=alice)
+    assert counts == {Outcome.UPDATED: 1}
+    last = ValueChange.objects.filter(value__period=week2).order_by("-pk").first()
+    assert (last.old_value, last.new_value, last.changed_by) == (6, 7, alice)
+    with pytest.raises(InvalidValue):
+        do_set_values([(waiting, org["screening"], week2, Measurement(-1))], user=alice)
+    assert Value.objects.get(indicator=waiting, period=week2).value == 7
