@@ -41,7 +41,7 @@ from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from pilotage.indicators.actions import InvalidValue, Measurement, Outcome, do_set_value, resolve
+from pilotage.indicators.actions import InvalidValue, Measurement, Outcome, do_set_values, resolve
 from pilotage.indicators.models import ImportBatch, Indicator, Source, Value
 from pilotage.indicators.periods import period_start
 from pilotage.organisation.models import Unit
@@ -751,19 +751,12 @@ def do_import_values(data: bytes, file_name: str, user: object) -> ImportResult:
             imported_by=user if getattr(user, "pk", None) else None,
             rows=len(plan.rows),
         )
-        outcomes: Counter[Outcome] = Counter()
-        for row in plan.rows:
-            outcomes[
-                do_set_value(
-                    row.indicator,
-                    row.unit,
-                    row.period,
-                    row.measurement,
-                    user=user,
-                    source=Source.IMPORTED,
-                    batch=batch,
-                )
-            ] += 1
+        outcomes = do_set_values(
+            ((row.indicator, row.unit, row.period, row.measurement) for row in plan.rows),
+            user=user,
+            source=Source.IMPORTED,
+            batch=batch,
+        )
         batch.created = outcomes[Outcome.CREATED]
         batch.updated = outcomes[Outcome.UPDATED]
         batch.unchanged = outcomes[Outcome.UNCHANGED]

@@ -398,20 +398,20 @@ def test_a_changed_value_is_updated_with_its_history_and_others_stay(indicators,
     assert Value.objects.get(period=MONDAY - datetime.timedelta(days=7)).value == 10
 
 
-def test_the_commit_is_atomic_when_a_row_fails_midway(indicators, alice, before, monkeypatch):
+def test_the_commit_is_atomic_when_a_write_fails_midway(indicators, alice, before, monkeypatch):
+    # The values are written, then the history fails: nothing of the import may remain.
     calls = []
-    real = imports.do_set_value
 
-    def fail_on_third(*args, **kwargs):
+    def history_fails(*args, **kwargs):
         calls.append(args)
-        if len(calls) == 3:
-            raise RuntimeError("the disk is full")
-        return real(*args, **kwargs)
+        assert Value.objects.count() > len(before[0])  # values were written in the transaction
+        raise RuntimeError("the disk is full")
 
-    monkeypatch.setattr(imports, "do_set_value", fail_on_third)
+    monkeypatch.setattr(ValueChange.objects, "bulk_create", history_fails)
     with pytest.raises(RuntimeError):
         do_import_values(csv_file(*GOOD_ROWS), "values.csv", alice)
-    assert len(calls) == 3
+    assert len(calls) == 1
+    monkeypatch.undo()
     assert (stored(), ValueChange.objects.count(), ImportBatch.objects.count()) == (*before, 0)
 
 
