@@ -1,3 +1,6 @@
 from django.urls import include, path
 
-urlpatterns = [path("", include("pilotage.trajectories.import_views"))]
+urlpatterns = [
+    path("", include("pilotage.trajectories.import_views")),
+    path("", include("pilotage.trajectories.analysis_urls")),
+]

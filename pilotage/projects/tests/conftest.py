@@ -147,3 +147,9 @@ def sheet(project, alice):
     from pilotage.projects.actions import do_start_sheet
 
     return do_start_sheet(project, PERIOD_END, alice)
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    """These tests read the English texts; French is checked where a test asks for it."""
+    settings.LANGUAGE_CODE = "en"

@@ -102,3 +102,9 @@ def receipt_trajectory(org):
         first_service_step="services",
         evaluation_target_days=12,
     )
+
+
+@pytest.fixture(autouse=True)
+def _english_by_default(settings):
+    """These tests read the English texts; French is checked where a test asks for it."""
+    settings.LANGUAGE_CODE = "en"
