@@ -10,6 +10,7 @@ based on an old copy is refused instead of silently overwriting (see `actions.py
 import datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -53,6 +54,26 @@ CADENCE_DAYS = {
 }
 
 
+def validate_zones(zones: object) -> None:
+    """Zones are a list of {"zone": <a Zone>, "limit": <a whole number, 0 for none>}, each
+    zone at most once."""
+    if not isinstance(zones, list) or not zones:
+        raise ValidationError(_("List the zones of the board, in order."))
+    seen = set()
+    for item in zones:
+        if not isinstance(item, dict) or item.get("zone") not in Zone.values:
+            raise ValidationError(
+                _('Each zone is written {"zone": name, "limit": number}; names: %(names)s.')
+                % {"names": ", ".join(Zone.values)}
+            )
+        limit = item.get("limit", 0)
+        if not isinstance(limit, int) or limit < 0:
+            raise ValidationError(_("A zone's limit is a whole number, 0 for no limit."))
+        if item["zone"] in seen:
+            raise ValidationError(_("A zone appears twice."))
+        seen.add(item["zone"])
+
+
 class RoomTemplate(Bilingual, models.Model):
     """The editable model a room is created from: its zones in order with their limits, its
     meeting cadence and time box. Quebec practice gives one per level and one for trajectory
@@ -70,6 +91,7 @@ class RoomTemplate(Bilingual, models.Model):
     )
     zones = models.JSONField(
         _("zones"),
+        validators=[validate_zones],
         help_text=_(
             'Zones in order, each {"zone": "indicators", "limit": 8}; a limit of 0 means no limit.'
         ),
@@ -142,7 +164,7 @@ class Room(Bilingual, models.Model):
     template = models.ForeignKey(
         RoomTemplate, verbose_name=_("template"), on_delete=models.PROTECT, related_name="rooms"
     )
-    zones = models.JSONField(_("zones"))
+    zones = models.JSONField(_("zones"), validators=[validate_zones])
     cadence = models.CharField(_("meeting cadence"), max_length=14, choices=Cadence.choices)
     time_box_minutes = models.PositiveSmallIntegerField(_("meeting time box (minutes)"))
     member_units = models.ManyToManyField(
