@@ -148,6 +148,18 @@ def do_record_attendance(
         Attendance.objects.bulk_update(rows, ["status"])
 
 
+def do_set_presenter(item: AgendaItem, presenter: Person | None, *, user: object) -> AgendaItem:
+    """Say who presents an agenda item: anyone on the meeting's list, whatever their role
+    (presenting spreads leadership beyond the managers)."""
+    with transaction.atomic():
+        meeting = _lock_open(item.meeting)
+        if presenter is not None and not meeting.attendances.filter(person=presenter).exists():
+            raise InvalidStep(_("The presenter is one of the people on the meeting's list."))
+        AgendaItem.objects.filter(pk=item.pk).update(presenter=presenter)
+    item.presenter = presenter
+    return item
+
+
 def do_set_roles(
     meeting: Meeting,
     *,

@@ -10,6 +10,11 @@ urlpatterns = [
     path("<int:pk>/roles/", views.set_roles, name="meeting_roles"),
     path("<int:pk>/next/", views.next_item, name="meeting_next_item"),
     path("<int:pk>/items/<int:item_pk>/start/", views.start_item, name="meeting_start_item"),
+    path(
+        "<int:pk>/items/<int:item_pk>/presenter/",
+        views.set_presenter,
+        name="meeting_item_presenter",
+    ),
     path("<int:pk>/decisions/", views.record_decision, name="meeting_decision"),
     path("<int:pk>/actions/", views.capture_action, name="meeting_action"),
     path("<int:pk>/end/", views.end_meeting, name="meeting_end"),

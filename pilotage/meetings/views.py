@@ -185,6 +185,25 @@ def set_roles(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def set_presenter(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Who presents an agenda item (any member of the room on the meeting's list)."""
+    meeting = _get_meeting_to_run(request.user, pk)
+    item = get_object_or_404(meeting.items, pk=item_pk)
+    person_id = request.POST.get("presenter") or None
+    presenter = meeting.attendances.filter(person_id=person_id).first() if person_id else None
+    if person_id and presenter is None:
+        messages.error(request, _("The presenter is one of the people on the meeting's list."))
+        return _to_huddle(meeting, "current")
+    try:
+        actions.do_set_presenter(item, presenter.person if presenter else None, user=request.user)
+    except actions.InvalidStep as error:
+        return _closed(request, meeting, error)
+    messages.success(request, _("Presenter saved."))
+    return _to_huddle(meeting, "current")
+
+
+@login_required
+@require_POST
 def next_item(request: HttpRequest, pk: int) -> HttpResponse:
     """End the current item (with its outcome) and start the next one."""
     meeting = _get_meeting_to_run(request.user, pk)

@@ -8,6 +8,7 @@ from django.db.models import F, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from pilotage.organisation.models import Unit
 from pilotage.rooms.models import (
     Action,
     ActionStatus,
@@ -18,6 +19,7 @@ from pilotage.rooms.models import (
     ProblemStatus,
     Room,
     RoomKind,
+    RoomTemplate,
 )
 
 
@@ -84,6 +86,31 @@ def escalation_targets(room: Room) -> list[Room]:
         .distinct()
     )
     return targets
+
+
+def do_create_room(unit: Unit, template: RoomTemplate, *, user: object) -> Room:
+    """Open the control room of a unit from a template: its zones, limits, cadence and time
+    box are copied, so later changes to the template do not move existing boards."""
+    with transaction.atomic():
+        # Two leaders opening the unit's room at once: the unique constraint keeps one; the
+        # second gets a clear message instead of an integrity error.
+        if Room.objects.select_for_update().filter(kind=RoomKind.UNIT, unit=unit).exists():
+            raise NotAllowed(_("This unit already has its control room."))
+        code, n = f"salle-{unit.code}"[:50], 1
+        while Room.objects.filter(code=code).exists():
+            n += 1
+            code = f"salle-{unit.code}"[:45] + f"-{n}"
+        return Room.objects.create(
+            kind=RoomKind.UNIT,
+            code=code,
+            unit=unit,
+            template=template,
+            name_fr=f"Salle de pilotage — {unit.name_fr}"[:200],
+            name_en=f"Control room — {unit.name_en}"[:200],
+            zones=template.zones,
+            cadence=template.cadence,
+            time_box_minutes=template.time_box_minutes,
+        )
 
 
 def why_not_escalable(subject: Problem | Action) -> str | None:

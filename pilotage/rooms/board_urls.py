@@ -6,6 +6,7 @@ from pilotage.rooms import views
 
 urlpatterns = [
     path("", views.room_list, name="room_list"),
+    path("new/", views.room_create, name="room_create"),
     path("<slug:code>/", views.room_board, name="room_board"),
     path("<slug:code>/zones/<slug:zone>/", views.zone_full, name="zone_full"),
     path("<slug:code>/problems/new/", views.problem_create, name="problem_create"),

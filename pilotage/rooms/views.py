@@ -25,10 +25,10 @@ from pilotage.indicators import charts
 from pilotage.indicators.models import Indicator
 from pilotage.indicators.series import read
 from pilotage.organisation.models import Level
-from pilotage.organisation.scope import get_unit_for_user
+from pilotage.organisation.scope import can_lead, get_unit_for_user
 from pilotage.rooms import board
 from pilotage.rooms.access import can_contribute, can_lead_room, get_room_for_user, is_member
-from pilotage.rooms.actions import StaleEdit, do_update_card
+from pilotage.rooms.actions import NotAllowed, StaleEdit, do_create_room, do_update_card
 from pilotage.rooms.forms import (
     ActionForm,
     CardForm,
@@ -48,6 +48,7 @@ from pilotage.rooms.models import (
     ProblemStatus,
     Room,
     RoomKind,
+    RoomTemplate,
     Zone,
 )
 from pilotage.rooms.signals import Tile
@@ -239,19 +240,46 @@ def room_list(request: HttpRequest) -> HttpResponse:
         .prefetch_related("member_units")
     )
     unit_code = request.GET.get("unit")
+    context_create: dict[str, object] = {}
     if unit_code:
         unit = get_unit_for_user(request.user, unit_code)
         own = [r for r in rooms if r.kind == RoomKind.UNIT and r.unit_id == unit.pk]
         if own:
             return redirect("room_board", own[0].code)
         messages.info(request, _("%(unit)s has no control room yet.") % {"unit": unit.name})
+        if can_lead(request.user, unit):
+            context_create = {
+                "create_for": unit,
+                "templates": sorted(
+                    RoomTemplate.objects.all(), key=lambda t: (t.level != unit.level, t.code)
+                ),
+            }
     levels = [
         (label, [r for r in rooms if r.kind == RoomKind.UNIT and r.unit.level == level])
         for level, label in Level.choices
     ]
     trajectory = [r for r in rooms if r.kind == RoomKind.TRAJECTORY]
     context = {"levels": [(label, rs) for label, rs in levels if rs], "trajectory": trajectory}
+    if unit_code:
+        context.update(context_create)
     return render(request, "rooms/room_list.html", context)
+
+
+@login_required
+@require_POST
+def room_create(request: HttpRequest) -> HttpResponse:
+    """A leader of a unit opens its control room from a template."""
+    unit = get_unit_for_user(request.user, request.POST.get("unit", ""))
+    if not can_lead(request.user, unit):
+        raise PermissionDenied
+    template = get_object_or_404(RoomTemplate, pk=request.POST.get("template") or 0)
+    try:
+        room = do_create_room(unit, template, user=request.user)
+    except NotAllowed as error:
+        messages.error(request, str(error))
+        return redirect(f"{reverse('room_list')}?unit={unit.code}")
+    messages.success(request, _("The control room is open."))
+    return redirect("room_board", room.code)
 
 
 @login_required

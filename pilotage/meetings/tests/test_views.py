@@ -283,3 +283,26 @@ def test_the_huddle_page_queries_do_not_grow_with_the_meeting(client_for, board,
         )
         do_capture_action(meeting, f"A{n}", owner=person(diana), due=None, user=diana)
     assert queries() == before
+
+
+def test_any_member_can_be_named_to_present_an_item(
+    client_for, board, english, alice, diana, charlie
+):
+    client = client_for(diana)
+    room = board["room"]
+    client.post(start_url(room))
+    meeting = Meeting.objects.get(room=room)
+    client.post(url("meeting_next_item", meeting), {"current": ""})
+    item = meeting.current_item()
+    presenter_url = reverse("meeting_item_presenter", args=[meeting.pk, item.pk])
+    response = client.post(presenter_url, {"presenter": person(alice).pk})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.presenter == person(alice)
+    assert "Presented by Alice Test" in client.get(url("meeting_detail", meeting)).text
+    # Someone not on the meeting's list cannot be named, and nothing changes.
+    client.post(presenter_url, {"presenter": person(charlie).pk})
+    item.refresh_from_db()
+    assert item.presenter == person(alice)
+    client.post(url("meeting_end", meeting))
+    assert "Presented by Alice Test" in client.get(url("meeting_minutes", meeting)).text
