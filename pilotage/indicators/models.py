@@ -16,7 +16,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from pilotage.organisation.models import Bilingual, Unit
-from pilotage.organisation.scope import scope_paths, unit_scope_q
+from pilotage.organisation.scope import ids_on_paths, scope_paths, unit_scope_q
 
 
 class Priority(Bilingual, models.Model):
@@ -98,7 +98,7 @@ class IndicatorQuerySet(models.QuerySet["Indicator"]):
         paths = scope_paths(user)
         if paths is None:
             return self.all()
-        above = {int(i) for path in paths for i in path.strip("/").split("/")[:-1]}
+        above = ids_on_paths(paths, include_roots=False)
         return self.filter(unit_scope_q(user, "owner_unit") | Q(owner_unit_id__in=above))
 
 

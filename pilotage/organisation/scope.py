@@ -48,6 +48,22 @@ def scope_paths(user: object) -> list[str] | None:
     return roots
 
 
+def subtrees_q(paths: list[str], field: str | None = "unit") -> Q:
+    """A filter keeping rows whose unit (reached through `field`; None: units themselves) lies
+    in one of the sub-trees rooted at `paths`; no path gives a filter matching nothing."""
+    lookup = "path__startswith" if field is None else f"{field}__path__startswith"
+    return reduce(or_, (Q(**{lookup: path}) for path in paths), Q(pk__in=[]))
+
+
+def ids_on_paths(paths: list[str], *, include_roots: bool = True) -> set[int]:
+    """The ids of the units from the root down to each path's unit (or to its parent)."""
+    ids = set()
+    for path in paths:
+        parts = [int(part) for part in path.strip("/").split("/") if part]
+        ids.update(parts if include_roots else parts[:-1])
+    return ids
+
+
 def unit_scope_q(user: object, field: str | None = "unit") -> Q:
     """A filter keeping rows whose unit (reached through `field`) the user may see.
 
@@ -56,10 +72,7 @@ def unit_scope_q(user: object, field: str | None = "unit") -> Q:
     paths = scope_paths(user)
     if paths is None:
         return Q()
-    lookup = "path__startswith" if field is None else f"{field}__path__startswith"
-    if not paths:
-        return Q(pk__in=[])
-    return reduce(or_, (Q(**{lookup: path}) for path in paths))
+    return subtrees_q(paths, field)
 
 
 def get_unit_for_user(user: object, code: str) -> Unit:

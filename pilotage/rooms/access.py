@@ -18,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from pilotage.organisation.models import LEADING_ROLES, Level, Membership, Person
-from pilotage.organisation.scope import can_lead
+from pilotage.organisation.scope import can_lead, subtrees_q
 from pilotage.rooms.models import Room, RoomKind
 
 _MEMBER_CACHE = "_pilotage_room_member"
@@ -27,17 +27,10 @@ _MEMBER_CACHE = "_pilotage_room_member"
 def _members_q(room: Room) -> Q:
     """Current memberships that make someone a member of the room (see the module doc)."""
     if room.kind == RoomKind.TRAJECTORY:
-        return _paths_q([unit.path for unit in room.member_units.all()], "unit")
+        return subtrees_q([unit.path for unit in room.member_units.all()], "unit")
     if room.unit.level in {Level.STRATEGIC, Level.TACTICAL}:
         return Q(unit=room.unit) | Q(unit__parent=room.unit, role__in=LEADING_ROLES)
-    return _paths_q([room.unit.path], "unit")
-
-
-def _paths_q(paths: list[str], field: str) -> Q:
-    condition = Q(pk__in=[])
-    for path in paths:
-        condition |= Q(**{f"{field}__path__startswith": path})
-    return condition
+    return subtrees_q([room.unit.path], "unit")
 
 
 def is_member(user: object, room: Room) -> bool:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pilotage.indicators.models import Indicator, Priority
 from pilotage.organisation.models import LEADING_ROLES, Bilingual, Level, Membership, Person, Unit
-from pilotage.organisation.scope import scope_paths
+from pilotage.organisation.scope import ids_on_paths, scope_paths, subtrees_q
 
 
 class Zone(models.TextChoices):
@@ -128,12 +128,12 @@ class RoomQuerySet(models.QuerySet["Room"]):
             return self.all()
         if not paths:
             return self.none()
-        ids_on_the_way = {int(i) for path in paths for i in path.strip("/").split("/") if i}
-        condition = Q(member_units__in=ids_on_the_way) | Q(
-            kind=RoomKind.UNIT, unit_id__in=_parents_of_led_units(user)
+        condition = (
+            Q(member_units__in=ids_on_paths(paths))
+            | Q(kind=RoomKind.UNIT, unit_id__in=_parents_of_led_units(user))
+            | subtrees_q(paths, "unit")
+            | subtrees_q(paths, "member_units")
         )
-        for path in paths:
-            condition |= Q(unit__path__startswith=path) | Q(member_units__path__startswith=path)
         return self.filter(condition).distinct()
 
 

@@ -12,8 +12,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         # The trajectory needs the units; rooms and projects read the indicators it computes.
-        for build in (build_organisation, build_indicators, build_trajectory, build_rooms):
+        steps = (
+            build_organisation,
+            build_indicators,
+            build_trajectory,
+            build_rooms,
+            build_projects,
+        )
+        for build in steps:
             counts = build()
             self.stdout.write(", ".join(f"{name}: {n}" for name, n in counts.items()))
-        counts = build_projects()
-        self.stdout.write(", ".join(f"{name}: {n}" for name, n in counts.items()))
