@@ -1,15 +1,13 @@
-"""Process-mining statistics over canonical events, computed by DuckDB.
+"""Process-mining statistics over canonical events, computed by DuckDB (or Spark).
 
 Why DuckDB: the event log lives as Parquet files per import batch (DESIGN.md, "Storage"), and
 DuckDB reads them in place, or a pyarrow table without a copy, and runs window queries over a
-million events in about a second on one core, with no server to operate. The SQL is kept
-plain (window functions, no DuckDB-only tricks beyond ``list`` and ``quantile_cont``) so that
-the same queries can move to Spark over the same files.
+million events in about a second on one core, with no server to operate. The same queries run
+on Spark over the same files (`pilotage.analytics.spark`): each is written once, as a function
+of the `Dialect` that spells the few functions the two engines name differently (`backends`).
 
-Building a query and running it are separate: the module-level ``*_SQL`` constants are the
-queries (no user input is ever formatted into them: values are bound parameters and the only
-variable identifier, the handover column, comes from a fixed whitelist), and `EventLog` runs
-them on one connection.
+Building a query and running it are separate: the ``*_sql`` functions and ``*_SQL`` constants
+are the queries, and `EventLog` runs them on one backend session.
 
 Definitions (each chosen to match PM4Py on the same log, checked by the tests):
 
@@ -33,19 +31,16 @@ Definitions (each chosen to match PM4Py on the same log, checked by the tests):
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 import duckdb
-import pyarrow as pa
 
-from .canonical import FIELDS, SCHEMA
+from .backends import Backend, Dialect, DuckDBBackend, EventSource, connect
 
-#: A canonical pyarrow table, or canonical Parquet files (one path or several).
-EventSource: TypeAlias = pa.Table | str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+__all__ = ["EventLog", "EventSource", "connect"]  # and the statistics below
 HandoverBy: TypeAlias = Literal["resource", "team"]
 
 
@@ -84,27 +79,35 @@ class Handover:
     share: float
 
 
-# The canonical view over whatever the caller passed: only the canonical columns, so a
-# Parquet file with extra columns reads the same as the table it was written from.
-EVENTS_VIEW_SQL = "CREATE OR REPLACE TEMP VIEW events AS SELECT {columns} FROM events_source"
+# The queries are functions of the dialect `q` (see `backends`): written once, run by DuckDB or
+# Spark. No user input is ever formatted into them: values are bound parameters and the only
+# variable identifier, the handover column, comes from a fixed whitelist.
 
-# Fast path when the log has no start event: every complete event is an instance.
-PAIRED_WITHOUT_START_SQL = """
-SELECT "case" AS case_id, episode, activity, "timestamp" AS start_ts, "timestamp" AS end_ts,
-       team, resource, priority, source_row
+
+def paired_without_start_sql(q: Dialect) -> str:
+    """Fast path when the log has no start event: every complete event is an instance."""
+    return f"""
+SELECT {q.ident("case")} AS case_id, episode, activity, {q.ident("timestamp")} AS start_ts,
+       {q.ident("timestamp")} AS end_ts, team, resource, priority, source_row
 FROM events
 WHERE lifecycle = 'complete'
 """
 
-# FIFO pairing of start and complete events per (case, activity), in closed form. Walking the
-# events in order, a complete is paired when an unpaired start is waiting. With s and c the
-# running counts of starts and completes, the completes left unpaired so far number
-# u = max(0, running max of c - s), so the m = c - u-th complete-that-got-a-start pairs with
-# the m-th start; a complete is paired exactly when m grew since the previous complete.
-PAIRED_WITH_START_SQL = """
+
+def paired_with_start_sql(q: Dialect) -> str:
+    """FIFO pairing of start and complete events per (case, activity), in closed form.
+
+    Walking the events in order, a complete is paired when an unpaired start is waiting. With
+    s and c the running counts of starts and completes, the completes left unpaired so far
+    number u = max(0, running max of c - s), so the m = c - u-th complete-that-got-a-start
+    pairs with the m-th start; a complete is paired exactly when m grew since the previous
+    complete.
+    """
+    return f"""
 WITH ordered AS (
-    SELECT "case" AS case_id, episode, activity, "timestamp" AS ts, team, resource, priority,
-           source_row, CASE WHEN lifecycle = 'start' THEN 1 ELSE 0 END AS is_start
+    SELECT {q.ident("case")} AS case_id, episode, activity, {q.ident("timestamp")} AS ts, team,
+           resource, priority, source_row,
+           CASE WHEN lifecycle = 'start' THEN 1 ELSE 0 END AS is_start
     FROM events
 ),
 counted AS (
@@ -113,13 +116,13 @@ counted AS (
            sum(1 - is_start) OVER w AS c_cum
     FROM ordered
     WINDOW w AS (PARTITION BY case_id, activity ORDER BY ts, source_row, is_start DESC
-                 ROWS UNBOUNDED PRECEDING)
+                 ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
 unpaired AS (
     SELECT *,
            greatest(0, max(c_cum - s_cum) OVER (
                PARTITION BY case_id, activity ORDER BY ts, source_row, is_start DESC
-               ROWS UNBOUNDED PRECEDING)) AS u
+               ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) AS u
     FROM counted
 ),
 completes AS (
@@ -142,63 +145,73 @@ LEFT JOIN starts s
      AND s.s_index = c.m
 """
 
-# The instances in case order, each with its successor's activity and start, and the next
-# resource and team named after it (skipping instances that name none): one window pass that
-# directly-follows and both handover statistics then only group.
-INSTANCES_SQL = """
-CREATE OR REPLACE TEMP TABLE instances AS
+
+def instances_sql(q: Dialect, *, with_start: bool) -> str:
+    """The instances in case order, each with its successor's activity and start, and the next
+    resource and team named after it (skipping instances that name none): one window pass
+    that directly-follows and both handover statistics then only group."""
+    paired = paired_with_start_sql(q) if with_start else paired_without_start_sql(q)
+    return f"""
 WITH paired AS ({paired})
 SELECT *,
        row_number() OVER w AS pos,
        lead(activity) OVER w AS next_activity,
        lead(start_ts) OVER w AS next_start_ts,
-       lead(resource IGNORE NULLS) OVER w AS next_resource,
-       lead(team IGNORE NULLS) OVER w AS next_team
+       {q.lead_ignoring_nulls("resource")} OVER w AS next_resource,
+       {q.lead_ignoring_nulls("team")} OVER w AS next_team
 FROM paired
 WINDOW w AS (PARTITION BY case_id ORDER BY start_ts, end_ts, source_row)
 """
-INSTANCES_WITHOUT_START_SQL = INSTANCES_SQL.format(paired=PAIRED_WITHOUT_START_SQL)
-INSTANCES_WITH_START_SQL = INSTANCES_SQL.format(paired=PAIRED_WITH_START_SQL)
 
-DIRECTLY_FOLLOWS_SQL = """
+
+def directly_follows_sql(q: Dialect) -> str:
+    return f"""
 WITH pairs AS (
     SELECT activity AS source, next_activity AS target,
-           (epoch_us(next_start_ts) - epoch_us(end_ts)) / 1e6 AS seconds
+           {q.seconds_between("end_ts", "next_start_ts")} AS seconds
     FROM instances
     WHERE next_activity IS NOT NULL
 )
-SELECT source, target, count(*) AS n, avg(seconds), quantile_cont(seconds, 0.5)
+SELECT source, target, count(*) AS n, avg(seconds), {q.quantile("seconds", 0.5)}
 FROM pairs
 GROUP BY source, target
 ORDER BY n DESC, source, target
 """
 
+
 # Activities are replaced by small integer codes (their rank in name order) before the
 # sequences are built and grouped: lists of integers group and travel to Python three times
 # faster than lists of strings, and ordering by codes is ordering by names.
 ACTIVITY_CODES_SQL = "SELECT DISTINCT activity FROM instances ORDER BY activity"
-VARIANTS_SQL = """
+
+
+def variants_sql(q: Dialect) -> str:
+    return f"""
 WITH codes AS (
     SELECT activity, CAST(row_number() OVER (ORDER BY activity) - 1 AS INTEGER) AS code
-    FROM (SELECT DISTINCT activity FROM instances)
+    FROM (SELECT DISTINCT activity FROM instances) a
 ),
 traces AS (
-    SELECT list(code ORDER BY pos) AS variant
+    SELECT {q.ordered_list("code", "pos")} AS variant
     FROM instances JOIN codes USING (activity)
     GROUP BY case_id
 )
 SELECT variant, count(*) AS n FROM traces GROUP BY variant ORDER BY n DESC, variant
 """
 
-CASE_DURATIONS_SQL = """
+
+def case_durations_sql(q: Dialect) -> str:
+    ts = q.ident("timestamp")
+    return f"""
 WITH cases AS (
-    SELECT (epoch_us(max("timestamp")) - epoch_us(min("timestamp"))) / 1e6 AS seconds
+    SELECT {q.seconds_between(f"min({ts})", f"max({ts})")} AS seconds
     FROM events
-    GROUP BY "case"
+    GROUP BY {q.ident("case")}
 )
-SELECT count(*), avg(seconds), quantile_cont(seconds, 0.5), quantile_cont(seconds, 0.9)
+SELECT count(*), avg(seconds), {q.quantile("seconds", 0.5)}, {q.quantile("seconds", 0.9)}
 FROM cases
 """
+
 
 # {column} is "resource" or "team", from HANDOVER_COLUMNS only.
 HANDOVERS_SQL = """
@@ -206,95 +219,88 @@ SELECT {column} AS source, next_{column} AS target, count(*) AS n,
        count(*) / sum(count(*)) OVER () AS share
 FROM instances
 WHERE {column} IS NOT NULL AND next_{column} IS NOT NULL
-GROUP BY source, target
+GROUP BY {column}, next_{column}
 ORDER BY n DESC, source, target
 """
 HANDOVER_COLUMNS: dict[str, str] = {"resource": "resource", "team": "team"}
 
-COUNTS_SQL = """
-SELECT count(DISTINCT "case"), count(*), count(*) FILTER (WHERE lifecycle = 'start')
+
+def counts_sql(q: Dialect) -> str:
+    return f"""
+SELECT count(DISTINCT {q.ident("case")}), count(*),
+       count(*) FILTER (WHERE lifecycle = 'start')
 FROM events
 """
 
 
-def connect(database: str = ":memory:", threads: int | None = None) -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection set to UTC, so no result depends on the server's time zone."""
-    connection = duckdb.connect(database)
-    connection.execute("SET TimeZone = 'UTC'")
-    if threads is not None:
-        connection.execute("SET threads = ?", [threads])
-    return connection
-
-
 class EventLog:
-    """Canonical events loaded into a DuckDB connection, with the statistics over them.
+    """Canonical events loaded into a backend, with the statistics over them.
 
     `events` is a canonical pyarrow table, or one or more Parquet files in the canonical
-    schema (read in place). The activity instances are built once, on first use, and shared
-    by every statistic.
+    schema (read in place). The queries run in DuckDB in this process unless a `backend` is
+    given (`pilotage.analytics.spark.SparkBackend` runs the same queries on Spark). The
+    activity instances are built once, on first use, and shared by every statistic.
     """
 
     def __init__(
         self,
         events: EventSource,
         connection: duckdb.DuckDBPyConnection | None = None,
+        *,
+        backend: Backend | None = None,
     ) -> None:
-        self.connection = connection if connection is not None else connect()
-        if isinstance(events, pa.Table):
-            missing = [name for name in FIELDS if name not in events.column_names]
-            if missing:
-                raise ValueError(f"not a canonical event table: missing {missing}")
-            self.connection.register("events_source", events.select(list(FIELDS)))
-        else:
-            paths = [events] if isinstance(events, str | os.PathLike) else list(events)
-            relation = self.connection.read_parquet([os.fspath(p) for p in paths])
-            missing = [name for name in FIELDS if name not in relation.columns]
-            if missing:
-                raise ValueError(f"not canonical Parquet: missing {missing}")
-            relation.create_view("events_source")
-        columns = ", ".join(f'"{name}"' for name in SCHEMA.names)
-        self.connection.execute(EVENTS_VIEW_SQL.format(columns=columns))
+        self.backend: Backend = backend if backend is not None else DuckDBBackend(connection)
+        self.backend.load_events(events)
         self._counts: tuple[int, int, int] | None = None
         self._instances_built = False
 
-    def close(self) -> None:
-        self.connection.close()
+    @property
+    def connection(self) -> duckdb.DuckDBPyConnection:
+        """The DuckDB connection (DuckDB backend only), for queries of the application's own."""
+        if not isinstance(self.backend, DuckDBBackend):
+            raise TypeError("only a DuckDB event log has a DuckDB connection")
+        return self.backend.connection
 
-    def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
-        """Run one of this module's queries (after making sure instances exist)."""
+    @property
+    def dialect(self) -> Dialect:
+        return self.backend.dialect
+
+    def close(self) -> None:
+        self.backend.close()
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        """Run one of the engine's queries (after making sure instances exist)."""
         self._ensure_instances()
-        return self.connection.execute(sql, list(params)).fetchall()
+        return self.backend.fetch(sql, params)
 
     def counts(self) -> tuple[int, int, int]:
         """(cases, events, start events)."""
         if self._counts is None:
-            row = self.connection.execute(COUNTS_SQL).fetchall()[0]
+            row = self.backend.fetch(counts_sql(self.dialect))[0]
             self._counts = (int(row[0]), int(row[1]), int(row[2]))
         return self._counts
 
     def _ensure_instances(self) -> None:
         if not self._instances_built:
             has_start = self.counts()[2] > 0
-            self.connection.execute(
-                INSTANCES_WITH_START_SQL if has_start else INSTANCES_WITHOUT_START_SQL
-            )
+            self.backend.materialise("instances", instances_sql(self.dialect, with_start=has_start))
             self._instances_built = True
 
     def directly_follows(self) -> list[DirectlyFollows]:
         return [
             DirectlyFollows(source, target, int(n), float(mean), float(median))
-            for source, target, n, mean, median in self.query(DIRECTLY_FOLLOWS_SQL)
+            for source, target, n, mean, median in self.query(directly_follows_sql(self.dialect))
         ]
 
     def variants(self) -> list[Variant]:
         names = [row[0] for row in self.query(ACTIVITY_CODES_SQL)]
         return [
             Variant(tuple(names[code] for code in variant), int(n))
-            for variant, n in self.query(VARIANTS_SQL)
+            for variant, n in self.query(variants_sql(self.dialect))
         ]
 
     def case_durations(self) -> CaseDurations:
-        n, mean, median, p90 = self.query(CASE_DURATIONS_SQL)[0]
+        n, mean, median, p90 = self.query(case_durations_sql(self.dialect))[0]
         return CaseDurations(int(n), mean, median, p90)
 
     def handovers(self, by: HandoverBy = "resource") -> list[Handover]:

@@ -15,13 +15,13 @@ standards count them ("evaluated within 12 days").
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
 import pyarrow as pa
 
+from .backends import Dialect
 from .canonical import zone
 from .engine import EventLog, EventSource, opened
 
@@ -169,40 +169,43 @@ COUNT_MEASURES = tuple(
 )
 
 
-# --- The queries. Inputs are bound as named parameters ($tz, $request, ...). ---------------
+# --- The queries: functions of the dialect `q` (see `backends`), run by DuckDB or Spark. ------
+# Inputs are bound parameters, written {p("name")}; `p` is `q.param`.
+
 
 # Trajectory events: activity instances whose activity marks a step, with their local date,
 # ISO week and episode. Without an explicit episode, a request opens an episode when the case
 # has none open (no request yet, or a closure since the last request); a request while one is
 # open joins it. Instances before a case's first request belong to no episode and are left out.
-EVENTS_SQL = """
-CREATE OR REPLACE TEMP TABLE tr_events AS
+def events_sql(q: Dialect) -> str:
+    p = q.param
+    return f"""
 WITH stepped AS (
     SELECT i.case_id, i.episode, i.start_ts, i.team, i.pos, s.step_index, s.repeatable,
-           CAST(timezone($tz, i.start_ts) AS DATE) AS d
+           {q.local_date("i.start_ts", p("tz"))} AS d
     FROM instances i
     JOIN tr_steps s ON s.activity = i.activity
 ),
 flagged AS (
     SELECT *,
-           max(CASE WHEN step_index = $request THEN pos END) OVER earlier AS last_request,
-           max(CASE WHEN step_index = $closure THEN pos END) OVER earlier AS last_closure
+           max(CASE WHEN step_index = {p("request")} THEN pos END) OVER earlier AS last_request,
+           max(CASE WHEN step_index = {p("closure")} THEN pos END) OVER earlier AS last_closure
     FROM stepped
     WINDOW earlier AS (PARTITION BY case_id ORDER BY pos
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
 numbered AS (
     SELECT *,
-           sum(CASE WHEN step_index = $request
+           sum(CASE WHEN step_index = {p("request")}
                      AND (last_request IS NULL OR coalesce(last_closure, 0) > last_request)
                     THEN 1 ELSE 0 END)
-               OVER (PARTITION BY case_id ORDER BY pos ROWS UNBOUNDED PRECEDING) AS opened
+               OVER (PARTITION BY case_id ORDER BY pos
+                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS opened
     FROM flagged
 ),
 kept AS (
     SELECT case_id, episode, CASE WHEN episode IS NULL THEN opened END AS derived,
-           start_ts, team, pos, step_index, repeatable, d,
-           CAST(date_trunc('week', d) AS DATE) AS week
+           start_ts, team, pos, step_index, repeatable, d, {q.week_start("d")} AS week
     FROM numbered
     WHERE episode IS NOT NULL OR opened > 0
 )
@@ -210,143 +213,159 @@ SELECT *, dense_rank() OVER (ORDER BY case_id, episode, derived) AS ep_id
 FROM kept
 """
 
-EPISODES_SQL = """
-CREATE OR REPLACE TEMP TABLE tr_episodes AS
+
+def episodes_sql(q: Dialect) -> str:
+    p = q.param
+    service = f"e.step_index >= {p('first_service')} AND e.step_index < {p('closure')}"
+
+    def first_team(condition: str) -> str:
+        return f"{q.first_by('e.team', 'e.pos')} FILTER (WHERE {condition})"
+
+    return f"""
 WITH handoff_counts AS (
     SELECT ep_id, count(*) AS n_handoffs FROM tr_handoffs GROUP BY ep_id
 )
-SELECT e.ep_id, any_value(e.case_id) AS case_id,
-       min(e.pos) FILTER (WHERE e.step_index = $request) AS request_pos,
-       min(e.d) FILTER (WHERE e.step_index = $request) AS request_d,
-       first(e.team ORDER BY e.pos) FILTER (WHERE e.step_index = $request) AS request_team,
-       min(e.d) FILTER (WHERE e.step_index = $evaluation) AS evaluation_d,
-       first(e.team ORDER BY e.pos) FILTER (WHERE e.step_index = $evaluation)
-           AS evaluation_team,
-       min(e.d) FILTER (WHERE e.step_index >= $first_service AND e.step_index < $closure)
-           AS service_d,
-       first(e.team ORDER BY e.pos)
-           FILTER (WHERE e.step_index >= $first_service AND e.step_index < $closure)
-           AS service_team,
-       min(e.pos) FILTER (WHERE e.step_index = $closure) AS closure_pos,
-       min(e.d) FILTER (WHERE e.step_index = $closure) AS closure_d,
-       first(e.team ORDER BY e.pos) FILTER (WHERE e.step_index = $closure) AS closure_team,
+SELECT e.ep_id, min(e.case_id) AS case_id,
+       min(e.pos) FILTER (WHERE e.step_index = {p("request")}) AS request_pos,
+       min(e.d) FILTER (WHERE e.step_index = {p("request")}) AS request_d,
+       {first_team(f"e.step_index = {p('request')}")} AS request_team,
+       min(e.d) FILTER (WHERE e.step_index = {p("evaluation")}) AS evaluation_d,
+       {first_team(f"e.step_index = {p('evaluation')}")} AS evaluation_team,
+       min(e.d) FILTER (WHERE {service}) AS service_d,
+       {first_team(service)} AS service_team,
+       min(e.pos) FILTER (WHERE e.step_index = {p("closure")}) AS closure_pos,
+       min(e.d) FILTER (WHERE e.step_index = {p("closure")}) AS closure_d,
+       {first_team(f"e.step_index = {p('closure')}")} AS closure_team,
        count(DISTINCT e.team) FILTER (
-           WHERE e.step_index >= $continuity_from AND e.step_index < $closure) AS service_teams,
-       coalesce(any_value(h.n_handoffs), 0) AS n_handoffs
+           WHERE e.step_index >= {p("continuity_from")} AND e.step_index < {p("closure")})
+           AS service_teams,
+       coalesce(min(h.n_handoffs), 0) AS n_handoffs
 FROM tr_events e
 LEFT JOIN handoff_counts h ON h.ep_id = e.ep_id
 GROUP BY e.ep_id
 """
 
+
 # A hand-off: two consecutive service events of an episode (both naming a team) whose teams
 # differ; the gap is the days between them, i.e. from the last service of the team left to the
 # first with the team joined. It is counted in the week, and for the team, of the joining event.
-HANDOFFS_SQL = """
-CREATE OR REPLACE TEMP TABLE tr_handoffs AS
+def handoffs_sql(q: Dialect) -> str:
+    p = q.param
+    return f"""
 WITH service AS (
     SELECT ep_id, team, d, week, pos
     FROM tr_events
-    WHERE step_index >= $continuity_from AND step_index < $closure AND team IS NOT NULL
+    WHERE step_index >= {p("continuity_from")} AND step_index < {p("closure")}
+      AND team IS NOT NULL
 ),
 pairs AS (
     SELECT *, lag(team) OVER w AS previous_team, lag(d) OVER w AS previous_d
     FROM service
     WINDOW w AS (PARTITION BY ep_id ORDER BY pos)
 )
-SELECT ep_id, week, team, previous_team, date_diff('day', previous_d, d) AS gap_days
+SELECT ep_id, week, team, previous_team, {q.days_between("previous_d", "d")} AS gap_days
 FROM pairs
 WHERE previous_team IS NOT NULL AND previous_team <> team
 """
 
-BOUNDS_SQL = """
-SELECT min(week), max(week), list(DISTINCT team ORDER BY team) FILTER (WHERE team IS NOT NULL)
-FROM tr_events
-"""
+
+BOUNDS_SQL = "SELECT min(week), max(week) FROM tr_events"
+TEAMS_SQL = "SELECT DISTINCT team FROM tr_events WHERE team IS NOT NULL ORDER BY team"
 
 # Each aggregate returns (week, team, is_total, ...): GROUPING SETS gives the per-team rows and
 # the all-teams row in one pass; grouping(team) tells a total from a team that is NULL.
 
-REQUESTS_SQL = """
+
+# A re-referral: a request of a case that had another episode closed before it, less than
+# $months months before.
+def requests_sql(q: Dialect) -> str:
+    return f"""
 WITH requests AS (
-    SELECT CAST(date_trunc('week', e.request_d) AS DATE) AS week, e.request_team AS team,
-           EXISTS (
-               SELECT 1 FROM tr_episodes p
-               WHERE p.case_id = e.case_id AND p.ep_id <> e.ep_id
-                 AND p.closure_pos < e.request_pos
-                 AND e.request_d < p.closure_d + to_months($months)
-           ) AS re_referral
-    FROM tr_episodes e
-    WHERE e.request_d IS NOT NULL
+    SELECT ep_id, case_id, request_pos, request_d, {q.week_start("request_d")} AS week,
+           request_team AS team
+    FROM tr_episodes
+    WHERE request_d IS NOT NULL
+),
+re_referred AS (
+    SELECT DISTINCT r.ep_id
+    FROM requests r
+    JOIN tr_episodes p
+      ON p.case_id = r.case_id AND p.ep_id <> r.ep_id AND p.closure_pos < r.request_pos
+     AND r.request_d < {q.add_months("p.closure_d", q.param("months"))}
 )
-SELECT week, team, grouping(team), count(*), count(*) FILTER (WHERE re_referral)
-FROM requests GROUP BY GROUPING SETS ((week, team), (week))
+SELECT week, team, grouping(team), count(*), count(f.ep_id)
+FROM requests r LEFT JOIN re_referred f ON f.ep_id = r.ep_id
+GROUP BY GROUPING SETS ((week, team), (week))
 """
+
 
 # Delay from the request to the first evaluation / first service, counted in the week (and for
 # the team) of that evaluation or service: the week in which the delay became known.
-DELAY_SQL = """
+def delay_sql(q: Dialect, step: str) -> str:
+    p = q.param
+    return f"""
 WITH delays AS (
-    SELECT CAST(date_trunc('week', {step}_d) AS DATE) AS week, {step}_team AS team,
-           date_diff('day', request_d, {step}_d) AS days
+    SELECT {q.week_start(f"{step}_d")} AS week, {step}_team AS team,
+           {q.days_between("request_d", f"{step}_d")} AS days
     FROM tr_episodes
     WHERE {step}_d IS NOT NULL AND request_d IS NOT NULL
 )
-SELECT week, team, grouping(team), count(*), avg(days), quantile_cont(days, 0.5),
-       quantile_cont(days, 0.9),
-       avg(CASE WHEN days <= CAST($target AS INTEGER) THEN 1.0
-                WHEN $target IS NULL THEN NULL ELSE 0.0 END)
+SELECT week, team, grouping(team), count(*), avg(days), {q.quantile("days", 0.5)},
+       {q.quantile("days", 0.9)},
+       avg(CASE WHEN NOT {p("has_target")} THEN NULL
+                WHEN days <= {p("target")} THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END)
 FROM delays GROUP BY GROUPING SETS ((week, team), (week))
 """
+
+
 # The episode columns are named evaluation_d/_team and service_d/_team.
-DELAY_SQLS = {
-    "evaluation": DELAY_SQL.format(step="evaluation"),
-    "first_service": DELAY_SQL.format(step="service"),
-}
+DELAY_STEPS = {"evaluation": "evaluation", "first_service": "service"}
+
 
 # Waiting list at the end of each week (Sunday, local date): episodes requested on or before
 # that day with neither a first service nor a closure by then. Their age is the days from the
 # request to that Sunday. The team is the one holding the episode at that moment: the team of
 # its latest event on or before that day (the last one of the day when there are several).
-WAITING_SQL = """
-WITH bounds AS (SELECT min(week) AS first_week, max(week) AS last_week FROM tr_events),
-weeks AS (
-    SELECT CAST(unnest(generate_series(CAST(first_week AS TIMESTAMP),
-                                       CAST(last_week AS TIMESTAMP), INTERVAL 7 DAY)) AS DATE)
-           AS week
-    FROM bounds
-),
-waiting AS (
-    SELECT w.week, w.week + 6 AS sunday, e.ep_id, e.request_d
-    FROM weeks w
+# tr_weeks holds the Mondays of the range, registered from Python.
+def waiting_sql(q: Dialect) -> str:
+    sunday = q.add_days("w.week", "6")
+    return f"""
+WITH waiting AS (
+    SELECT w.week, {sunday} AS sunday, e.ep_id, e.request_d
+    FROM tr_weeks w
     JOIN tr_episodes e
-      ON e.request_d <= w.week + 6
-     AND (e.service_d IS NULL OR e.service_d > w.week + 6)
-     AND (e.closure_d IS NULL OR e.closure_d > w.week + 6)
+      ON e.request_d <= {sunday}
+     AND (e.service_d IS NULL OR e.service_d > {sunday})
+     AND (e.closure_d IS NULL OR e.closure_d > {sunday})
 ),
 daily AS (
-    SELECT ep_id, d, last(team ORDER BY pos) AS team FROM tr_events GROUP BY ep_id, d
+    SELECT ep_id, d, {q.last_by("team", "pos")} AS team FROM tr_events GROUP BY ep_id, d
 ),
 holding AS (
     SELECT ep_id, team, d AS since, lead(d) OVER (PARTITION BY ep_id ORDER BY d) AS until
     FROM daily
 ),
 aged AS (
-    SELECT waiting.week, holding.team, date_diff('day', waiting.request_d, waiting.sunday) AS age
+    SELECT waiting.week, holding.team,
+           {q.days_between("waiting.request_d", "waiting.sunday")} AS age
     FROM waiting
     JOIN holding
       ON holding.ep_id = waiting.ep_id AND holding.since <= waiting.sunday
      AND (holding.until IS NULL OR holding.until > waiting.sunday)
 )
-SELECT week, team, grouping(team), count(*), avg(age), quantile_cont(age, 0.5),
-       quantile_cont(age, 0.9)
+SELECT week, team, grouping(team), count(*), avg(age), {q.quantile("age", 0.5)},
+       {q.quantile("age", 0.9)}
 FROM aged GROUP BY GROUPING SETS ((week, team), (week))
 """
 
-HANDOFF_AGGREGATE_SQL = """
-SELECT week, team, grouping(team), count(*), avg(gap_days), quantile_cont(gap_days, 0.5),
-       quantile_cont(gap_days, 0.9)
+
+def handoff_aggregate_sql(q: Dialect) -> str:
+    return f"""
+SELECT week, team, grouping(team), count(*), avg(gap_days), {q.quantile("gap_days", 0.5)},
+       {q.quantile("gap_days", 0.9)}
 FROM tr_handoffs GROUP BY GROUPING SETS ((week, team), (week))
 """
+
 
 # Rework: a step that is not repeatable done again, in the same episode, by the same team.
 # Counted in the week, and for the team, of the repetition.
@@ -363,50 +382,53 @@ WHERE nth > 1
 GROUP BY GROUPING SETS ((week, team), (week))
 """
 
+
 # Repeated assessment: an evaluation of a case that had another evaluation, by any team and in
 # any episode, less than $months months before. Counted in the week, and for the team, of the
 # repeated one.
-REPEATED_ASSESSMENTS_SQL = """
+def repeated_assessments_sql(q: Dialect) -> str:
+    p = q.param
+    return f"""
 WITH evaluations AS (
     SELECT week, team, d, lag(d) OVER (PARTITION BY case_id ORDER BY pos) AS previous_d
     FROM tr_events
-    WHERE step_index = $evaluation
+    WHERE step_index = {p("evaluation")}
 )
 SELECT week, team, grouping(team), count(*)
 FROM evaluations
-WHERE previous_d IS NOT NULL AND d < previous_d + to_months($months)
+WHERE previous_d IS NOT NULL AND d < {q.add_months("previous_d", p("months"))}
 GROUP BY GROUPING SETS ((week, team), (week))
 """
+
 
 # Episode-level continuity, known once the episode is closed: counted in the week, and for the
 # team, of the closure. Episodes closed without any service event have no hand-off or
 # continuity to speak of and are left out of those two measures.
-CLOSURES_SQL = """
+def closures_sql(q: Dialect) -> str:
+    return f"""
 WITH closed AS (
-    SELECT CAST(date_trunc('week', closure_d) AS DATE) AS week, closure_team AS team,
-           service_teams, n_handoffs
+    SELECT {q.week_start("closure_d")} AS week, closure_team AS team, service_teams, n_handoffs
     FROM tr_episodes
     WHERE closure_d IS NOT NULL
 )
 SELECT week, team, grouping(team), count(*), count(*) FILTER (WHERE service_teams > 0),
        avg(n_handoffs) FILTER (WHERE service_teams > 0),
-       avg(CASE WHEN service_teams = 1 THEN 1.0 ELSE 0.0 END) FILTER (WHERE service_teams > 0)
+       avg(CASE WHEN service_teams = 1 THEN CAST(1 AS DOUBLE) ELSE CAST(0 AS DOUBLE) END)
+           FILTER (WHERE service_teams > 0)
 FROM closed GROUP BY GROUPING SETS ((week, team), (week))
 """
 
 
-def _params(sql: str, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The named parameters `sql` uses (DuckDB refuses unused ones)."""
-    return {name: values[name] for name in set(re.findall(r"\$(\w+)", sql))}
-
-
-def _aggregates() -> Iterable[tuple[str, tuple[str, ...], dict[str, Any]]]:
+def _aggregates(
+    q: Dialect, targets: Mapping[str, int | None]
+) -> Iterable[tuple[str, tuple[str, ...], dict[str, Any]]]:
     """(sql, measure names for the value columns, extra params) of each weekly aggregate."""
-    yield REQUESTS_SQL, ("new_requests", "re_referrals"), {}
-    for role, sql in DELAY_SQLS.items():
+    yield requests_sql(q), ("new_requests", "re_referrals"), {}
+    for role, step in DELAY_STEPS.items():
         plural = "evaluations" if role == "evaluation" else "first_services"
+        target = targets[role]
         yield (
-            sql,
+            delay_sql(q, step),
             (
                 plural,
                 f"{role}_delay_mean_days",
@@ -414,22 +436,22 @@ def _aggregates() -> Iterable[tuple[str, tuple[str, ...], dict[str, Any]]]:
                 f"{role}_delay_p90_days",
                 f"{role}_within_target",
             ),
-            {"target_role": role},
+            {"has_target": target is not None, "target": target or 0},
         )
     yield (
-        WAITING_SQL,
+        waiting_sql(q),
         ("waiting", "waiting_age_mean_days", "waiting_age_median_days", "waiting_age_p90_days"),
         {},
     )
     yield (
-        HANDOFF_AGGREGATE_SQL,
+        handoff_aggregate_sql(q),
         ("handoffs", "handoff_gap_mean_days", "handoff_gap_median_days", "handoff_gap_p90_days"),
         {},
     )
     yield REWORK_SQL, ("rework",), {}
-    yield REPEATED_ASSESSMENTS_SQL, ("repeated_assessments",), {}
+    yield repeated_assessments_sql(q), ("repeated_assessments",), {}
     yield (
-        CLOSURES_SQL,
+        closures_sql(q),
         (
             "episodes_closed",
             "closed_with_services",
@@ -455,8 +477,8 @@ def weekly_measures(
     zone(time_zone)  # fail early and clearly on a misspelt zone
     with opened(events) as log:
         log.query("SELECT 1")  # builds the activity instances
-        connection = log.connection
-        connection.register("tr_steps", definition.steps_table())
+        backend, q = log.backend, log.dialect
+        backend.register("tr_steps", definition.steps_table())
         params: dict[str, Any] = {
             "tz": time_zone,
             "request": definition.index(definition.request),
@@ -469,40 +491,40 @@ def weekly_measures(
             "months": definition.re_referral_months,
         }
         try:
-            for sql in (EVENTS_SQL, HANDOFFS_SQL, EPISODES_SQL):
-                connection.execute(sql, _params(sql, params))
-            bounds = connection.execute(BOUNDS_SQL).fetchall()[0]
-            if bounds[0] is None:
+            backend.materialise("tr_events", events_sql(q), params)
+            backend.materialise("tr_handoffs", handoffs_sql(q), params)
+            backend.materialise("tr_episodes", episodes_sql(q), params)
+            first_week, last_week = backend.fetch(BOUNDS_SQL)[0]
+            if first_week is None:
                 return []
-            first_week, last_week, teams = bounds
-            rows: dict[tuple[dt.date, str | None], WeeklyMeasures] = {}
+            teams = [team for (team,) in backend.fetch(TEAMS_SQL)]
+            weeks = []
             week = first_week
             while week <= last_week:
-                for team in [None, *(teams or [])]:
-                    rows[(week, team)] = WeeklyMeasures(
-                        definition.name, team, week, _iso_week(week)
-                    )
+                weeks.append(week)
                 week += dt.timedelta(days=7)
+            backend.register("tr_weeks", pa.table({"week": pa.array(weeks, pa.date32())}))
+            rows: dict[tuple[dt.date, str | None], WeeklyMeasures] = {
+                (week, team): WeeklyMeasures(definition.name, team, week, _iso_week(week))
+                for week in weeks
+                for team in [None, *teams]
+            }
             targets = {
                 "evaluation": definition.evaluation_target_days,
                 "first_service": definition.first_service_target_days,
             }
-            for sql, names, extra in _aggregates():
-                values = dict(params)
-                if "target_role" in extra:
-                    values["target"] = targets[extra["target_role"]]
-                for week, team, is_total, *measured in connection.execute(
-                    sql, _params(sql, values)
-                ).fetchall():
+            for sql, names, extra in _aggregates(q, targets):
+                for week, team, is_total, *measured in backend.fetch(sql, params | extra):
                     if not is_total and team is None:
                         continue  # no team named: already in the all-teams row
                     row = rows[(week, None if is_total else team)]
                     for name, value in zip(names, measured, strict=True):
                         setattr(row, name, _plain(value))
         finally:
-            connection.unregister("tr_steps")
+            for table in ("tr_steps", "tr_weeks"):
+                backend.unregister(table)
             for table in ("tr_events", "tr_handoffs", "tr_episodes"):
-                connection.execute(f"DROP TABLE IF EXISTS {table}")
+                backend.drop(table)
     return list(rows.values())
 
 
