@@ -8,12 +8,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: demo test install browser translations check
+.PHONY: demo test install browser java translations check
 
 demo: install
 	$(BIN)/pilotage demo
 
-test: install browser translations
+test: install browser java translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pilotage makemigrations --check --dry-run
@@ -36,6 +36,15 @@ browser:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else \
 	    echo "Install Debian's chromium first: sudo apt-get install chromium"; exit 1; \
+	  fi; }
+
+# The Spark tests run pyspark in local mode, which needs a Java 17+ runtime (Debian's).
+java:
+	@command -v java >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null; \
+	  else \
+	    echo "Install a Java runtime first: sudo apt-get install default-jre-headless"; exit 1; \
 	  fi; }
 
 # Refresh the French catalogue from the code (a new string without its French fails the

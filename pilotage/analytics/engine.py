@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
 
 import duckdb
+import pyarrow as pa
 
 from .backends import Backend, Dialect, DuckDBBackend, EventSource, connect
 
@@ -179,21 +180,18 @@ ORDER BY n DESC, source, target
 """
 
 
-# Activities are replaced by small integer codes (their rank in name order) before the
-# sequences are built and grouped: lists of integers group and travel to Python three times
-# faster than lists of strings, and ordering by codes is ordering by names.
+# Activities are replaced by small integer codes (their rank in name order, registered from
+# Python as ``activity_codes``) before the sequences are built and grouped: lists of integers
+# group and travel to Python three times faster than lists of strings, and ordering by codes is
+# ordering by names.
 ACTIVITY_CODES_SQL = "SELECT DISTINCT activity FROM instances ORDER BY activity"
 
 
 def variants_sql(q: Dialect) -> str:
     return f"""
-WITH codes AS (
-    SELECT activity, CAST(row_number() OVER (ORDER BY activity) - 1 AS INTEGER) AS code
-    FROM (SELECT DISTINCT activity FROM instances) a
-),
-traces AS (
+WITH traces AS (
     SELECT {q.ordered_list("code", "pos")} AS variant
-    FROM instances JOIN codes USING (activity)
+    FROM instances JOIN activity_codes USING (activity)
     GROUP BY case_id
 )
 SELECT variant, count(*) AS n FROM traces GROUP BY variant ORDER BY n DESC, variant
@@ -215,8 +213,7 @@ FROM cases
 
 # {column} is "resource" or "team", from HANDOVER_COLUMNS only.
 HANDOVERS_SQL = """
-SELECT {column} AS source, next_{column} AS target, count(*) AS n,
-       count(*) / sum(count(*)) OVER () AS share
+SELECT {column} AS source, next_{column} AS target, count(*) AS n
 FROM instances
 WHERE {column} IS NOT NULL AND next_{column} IS NOT NULL
 GROUP BY {column}, next_{column}
@@ -294,10 +291,18 @@ class EventLog:
 
     def variants(self) -> list[Variant]:
         names = [row[0] for row in self.query(ACTIVITY_CODES_SQL)]
-        return [
-            Variant(tuple(names[code] for code in variant), int(n))
-            for variant, n in self.query(variants_sql(self.dialect))
-        ]
+        codes = pa.table(
+            {
+                "activity": pa.array(names, pa.string()),
+                "code": pa.array(range(len(names)), pa.int32()),
+            }
+        )
+        self.backend.register("activity_codes", codes)
+        try:
+            rows = self.query(variants_sql(self.dialect))
+        finally:
+            self.backend.unregister("activity_codes")
+        return [Variant(tuple(names[code] for code in variant), int(n)) for variant, n in rows]
 
     def case_durations(self) -> CaseDurations:
         n, mean, median, p90 = self.query(case_durations_sql(self.dialect))[0]
@@ -307,10 +312,9 @@ class EventLog:
         if by not in HANDOVER_COLUMNS:
             raise ValueError(f"handovers by {by!r}: use 'resource' or 'team'")
         sql = HANDOVERS_SQL.format(column=HANDOVER_COLUMNS[by])
-        return [
-            Handover(source, target, int(n), float(share))
-            for source, target, n, share in self.query(sql)
-        ]
+        rows = self.query(sql)
+        total = sum(int(n) for _, _, n in rows)
+        return [Handover(source, target, int(n), int(n) / total) for source, target, n in rows]
 
     def n_instances(self) -> int:
         row = self.query("SELECT count(*) FROM instances")[0]

@@ -209,7 +209,7 @@ kept AS (
     FROM numbered
     WHERE episode IS NOT NULL OR opened > 0
 )
-SELECT *, dense_rank() OVER (ORDER BY case_id, episode, derived) AS ep_id
+SELECT *, dense_rank() OVER (PARTITION BY case_id ORDER BY episode, derived) AS ep_no
 FROM kept
 """
 
@@ -223,9 +223,9 @@ def episodes_sql(q: Dialect) -> str:
 
     return f"""
 WITH handoff_counts AS (
-    SELECT ep_id, count(*) AS n_handoffs FROM tr_handoffs GROUP BY ep_id
+    SELECT case_id, ep_no, count(*) AS n_handoffs FROM tr_handoffs GROUP BY case_id, ep_no
 )
-SELECT e.ep_id, min(e.case_id) AS case_id,
+SELECT e.case_id, e.ep_no,
        min(e.pos) FILTER (WHERE e.step_index = {p("request")}) AS request_pos,
        min(e.d) FILTER (WHERE e.step_index = {p("request")}) AS request_d,
        {first_team(f"e.step_index = {p('request')}")} AS request_team,
@@ -241,8 +241,8 @@ SELECT e.ep_id, min(e.case_id) AS case_id,
            AS service_teams,
        coalesce(min(h.n_handoffs), 0) AS n_handoffs
 FROM tr_events e
-LEFT JOIN handoff_counts h ON h.ep_id = e.ep_id
-GROUP BY e.ep_id
+LEFT JOIN handoff_counts h ON h.case_id = e.case_id AND h.ep_no = e.ep_no
+GROUP BY e.case_id, e.ep_no
 """
 
 
@@ -253,7 +253,7 @@ def handoffs_sql(q: Dialect) -> str:
     p = q.param
     return f"""
 WITH service AS (
-    SELECT ep_id, team, d, week, pos
+    SELECT case_id, ep_no, team, d, week, pos
     FROM tr_events
     WHERE step_index >= {p("continuity_from")} AND step_index < {p("closure")}
       AND team IS NOT NULL
@@ -261,9 +261,9 @@ WITH service AS (
 pairs AS (
     SELECT *, lag(team) OVER w AS previous_team, lag(d) OVER w AS previous_d
     FROM service
-    WINDOW w AS (PARTITION BY ep_id ORDER BY pos)
+    WINDOW w AS (PARTITION BY case_id, ep_no ORDER BY pos)
 )
-SELECT ep_id, week, team, previous_team, {q.days_between("previous_d", "d")} AS gap_days
+SELECT case_id, ep_no, week, team, previous_team, {q.days_between("previous_d", "d")} AS gap_days
 FROM pairs
 WHERE previous_team IS NOT NULL AND previous_team <> team
 """
@@ -281,20 +281,20 @@ TEAMS_SQL = "SELECT DISTINCT team FROM tr_events WHERE team IS NOT NULL ORDER BY
 def requests_sql(q: Dialect) -> str:
     return f"""
 WITH requests AS (
-    SELECT ep_id, case_id, request_pos, request_d, {q.week_start("request_d")} AS week,
+    SELECT case_id, ep_no, request_pos, request_d, {q.week_start("request_d")} AS week,
            request_team AS team
     FROM tr_episodes
     WHERE request_d IS NOT NULL
 ),
 re_referred AS (
-    SELECT DISTINCT r.ep_id
+    SELECT DISTINCT r.case_id, r.ep_no
     FROM requests r
     JOIN tr_episodes p
-      ON p.case_id = r.case_id AND p.ep_id <> r.ep_id AND p.closure_pos < r.request_pos
+      ON p.case_id = r.case_id AND p.ep_no <> r.ep_no AND p.closure_pos < r.request_pos
      AND r.request_d < {q.add_months("p.closure_d", q.param("months"))}
 )
-SELECT week, team, grouping(team), count(*), count(f.ep_id)
-FROM requests r LEFT JOIN re_referred f ON f.ep_id = r.ep_id
+SELECT week, team, grouping(team), count(*), count(f.ep_no)
+FROM requests r LEFT JOIN re_referred f ON f.case_id = r.case_id AND f.ep_no = r.ep_no
 GROUP BY GROUPING SETS ((week, team), (week))
 """
 
@@ -331,7 +331,7 @@ def waiting_sql(q: Dialect) -> str:
     sunday = q.add_days("w.week", "6")
     return f"""
 WITH waiting AS (
-    SELECT w.week, {sunday} AS sunday, e.ep_id, e.request_d
+    SELECT w.week, {sunday} AS sunday, e.case_id, e.ep_no, e.request_d
     FROM tr_weeks w
     JOIN tr_episodes e
       ON e.request_d <= {sunday}
@@ -339,10 +339,13 @@ WITH waiting AS (
      AND (e.closure_d IS NULL OR e.closure_d > {sunday})
 ),
 daily AS (
-    SELECT ep_id, d, {q.last_by("team", "pos")} AS team FROM tr_events GROUP BY ep_id, d
+    SELECT case_id, ep_no, d, {q.last_by("team", "pos")} AS team
+    FROM tr_events
+    GROUP BY case_id, ep_no, d
 ),
 holding AS (
-    SELECT ep_id, team, d AS since, lead(d) OVER (PARTITION BY ep_id ORDER BY d) AS until
+    SELECT case_id, ep_no, team, d AS since,
+           lead(d) OVER (PARTITION BY case_id, ep_no ORDER BY d) AS until
     FROM daily
 ),
 aged AS (
@@ -350,7 +353,8 @@ aged AS (
            {q.days_between("waiting.request_d", "waiting.sunday")} AS age
     FROM waiting
     JOIN holding
-      ON holding.ep_id = waiting.ep_id AND holding.since <= waiting.sunday
+      ON holding.case_id = waiting.case_id AND holding.ep_no = waiting.ep_no
+     AND holding.since <= waiting.sunday
      AND (holding.until IS NULL OR holding.until > waiting.sunday)
 )
 SELECT week, team, grouping(team), count(*), avg(age), {q.quantile("age", 0.5)},
@@ -372,7 +376,8 @@ FROM tr_handoffs GROUP BY GROUPING SETS ((week, team), (week))
 REWORK_SQL = """
 WITH numbered AS (
     SELECT week, team,
-           row_number() OVER (PARTITION BY ep_id, step_index, team ORDER BY pos) AS nth
+           row_number() OVER (PARTITION BY case_id, ep_no, step_index, team ORDER BY pos)
+               AS nth
     FROM tr_events
     WHERE NOT repeatable AND team IS NOT NULL
 )
