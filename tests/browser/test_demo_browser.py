@@ -12,17 +12,7 @@ import pytest
 
 from pilotage.demo.organisation import DEMO_PASSWORD, showcase_usernames
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from .support import chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -69,12 +59,8 @@ def demo_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def test_log_in_to_the_demo_and_navigate_it(demo_server, browser, tmp_path):

@@ -27,26 +27,9 @@ from pilotage.rooms.models import (
     RoomTemplate,
 )
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from .support import ZONES, chromium
+
 MONDAY = datetime.date(2024, 1, 1)
-ZONES = [
-    {"zone": "priorities", "limit": 5},
-    {"zone": "indicators", "limit": 8},
-    {"zone": "problems", "limit": 0},
-    {"zone": "actions", "limit": 0},
-    {"zone": "escalations", "limit": 0},
-    {"zone": "recognition", "limit": 0},
-]
 STEADY = [10, 11, 9, 10, 11, 10, 9, 10, 11, 10, 9, 10, 11, 10, 9, 10, 11, 10, 9]
 
 #: The zones and tiles whose content does not fit their box (a class name each).
@@ -76,12 +59,8 @@ def _sync_database_calls_beside_playwright():
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _indicator(org, code, name, values, direction="decrease", unit="", target=None, **extra):

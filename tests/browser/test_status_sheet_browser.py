@@ -9,25 +9,8 @@ import pytest
 from pilotage.projects.models import Project, StatusSheet
 from pilotage.rooms.models import Room, RoomKind, RoomTemplate
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ZONES = [
-    {"zone": "priorities", "limit": 5},
-    {"zone": "indicators", "limit": 8},
-    {"zone": "problems", "limit": 0},
-    {"zone": "actions", "limit": 0},
-    {"zone": "escalations", "limit": 0},
-    {"zone": "recognition", "limit": 0},
-]
+from .support import ZONES, chromium
+
 PASSWORD = "correct horse battery"  # alice's, from the root conftest
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -42,12 +25,8 @@ def _sync_database_calls_beside_playwright(monkeypatch):
 
 @pytest.fixture
 def browser(_sync_database_calls_beside_playwright):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture
