@@ -27,7 +27,7 @@ class TargetInline(admin.TabularInline):
 @admin.register(Indicator)
 class IndicatorAdmin(admin.ModelAdmin):
     list_display = ("code", "name_fr", "dimension", "kind", "direction", "frequency", "source")
-    list_filter = ("dimension", "kind", "frequency", "source", "is_outcome")
+    list_filter = ("dimension", "kind", "frequency", "source", "is_outcome", "hides_small_counts")
     search_fields = ("code", "name_fr", "name_en")
     autocomplete_fields = ("owner_unit", "priority")
     inlines = [TargetInline]

@@ -27,7 +27,7 @@ from typing import Any
 import vl_convert as vlc
 from django.conf import settings
 from django.utils.formats import date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
 from pilotage.indicators.models import Frequency
@@ -110,17 +110,29 @@ def summary(reading: Reading) -> str:
         "variation": reading.variation.label,
         "assurance": reading.assurance.label,
     }
+    if series.hidden_count:
+        text += " " + ngettext(
+            "%(n)s value is hidden (a small count) and left out of the chart, its mean and "
+            "its limits.",
+            "%(n)s values are hidden (small counts) and left out of the chart, its mean and "
+            "its limits.",
+            series.hidden_count,
+        ) % {"n": series.hidden_count}
     if reading.has_trial_limits:
         text += " " + _("Some limits are trial limits (fewer than 13 points).")
     return text
 
 
 def _rows(reading: Reading) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The points, and the lines (mean, limits, target) in long form, one row per point."""
+    """The points, and the lines (mean, limits, target) in long form, one row per point.
+    Hidden points are not in the data at all: nothing drawn or inlined in the spec (which
+    is in the SVG's cache key, not in the page) carries them."""
     assert reading.result is not None
     trial = {g.rebase_group for g in reading.result.summary if g.short_group_warning}
     points, lines = [], []
     for stored, point in reading.rows():
+        if point is None:
+            continue
         day = stored.period.isoformat()
         kind = POINT_TYPES[point.point_type]
         points.append(

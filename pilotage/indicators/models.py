@@ -145,6 +145,15 @@ class Indicator(Bilingual, models.Model):
         help_text=_("Outcome indicators are shown above process indicators."),
     )
     decimals = models.PositiveSmallIntegerField(_("decimals shown"), default=1)
+    hides_small_counts = models.BooleanField(
+        _("hide small counts"),
+        default=False,
+        help_text=_(
+            "Counts of people or events from 1 to 4 (a count's value, a ratio's denominator) "
+            "are shown as “< 5” on every page and export, with further values hidden so that "
+            "no total gives one back. Set on the indicators computed from event logs."
+        ),
+    )
     screen_outliers = models.BooleanField(_("screen outliers from the limits"), default=True)
     fix_after_n_points = models.PositiveSmallIntegerField(
         _("fix the limits after this many points"),
@@ -197,6 +206,12 @@ class Indicator(Bilingual, models.Model):
     @property
     def rolls_up(self) -> bool:
         return self.kind not in ORDER_STATISTIC_KINDS
+
+    @property
+    def protects_counts(self) -> bool:
+        """Whether small counts are hidden wherever this indicator is shown: it is flagged,
+        and its values carry a count (a median or percentile has none to hide)."""
+        return self.hides_small_counts and self.rolls_up
 
     def target_for(self, unit: Unit, on: datetime.date) -> "Target | None":
         """The target in force on a day for a unit: its own, else the nearest ancestor's, else

@@ -2,8 +2,13 @@
 SPC reading of it, with the words and colours every page and chart use for that reading.
 
 `read_many()` reads a whole list of indicators for one unit in a fixed number of queries
-(values, targets, rebases), whatever the number of indicators; the SPC arithmetic runs in
-Python on the loaded values.
+(values, targets, rebases, and the values of the indicators that hide small counts),
+whatever the number of indicators; the SPC arithmetic runs in Python on the loaded values.
+
+Every page, chart, tile and export reads values through a `Reading`, so this is where small
+counts are hidden (`disclosure.py`): a hidden point of `Reading.series` keeps its period and
+why it is hidden, never its numbers, and the SPC reading (mean, limits, point types, icons)
+is made from the shown points only, so that no line drawn or written gives a hidden one back.
 """
 
 import datetime
@@ -15,9 +20,20 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from pilotage import spc
-from pilotage.indicators.models import Dimension, Direction, Indicator, Rebase, Target, Value
+from pilotage.indicators import disclosure
+from pilotage.indicators.disclosure import Hidden
+from pilotage.indicators.models import (
+    Dimension,
+    Direction,
+    Indicator,
+    Kind,
+    Rebase,
+    Target,
+    Value,
+)
 from pilotage.indicators.rollup import NotRollable, StoredValue, roll_up
 from pilotage.organisation.models import Unit
 
@@ -37,10 +53,13 @@ def indicators_for(unit: Unit) -> list[Indicator]:
 
 @dataclass(frozen=True)
 class SeriesPoint:
+    """One period's value; a hidden one (`hidden` says why) has no numbers."""
+
     period: datetime.date
-    value: float
+    value: float | None
     numerator: float | None
     denominator: float | None
+    hidden: Hidden | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +73,15 @@ class Series:
     @property
     def last(self) -> SeriesPoint | None:
         return self.points[-1] if self.points else None
+
+    @property
+    def shown(self) -> list[SeriesPoint]:
+        """The points whose value may be shown."""
+        return [p for p in self.points if p.hidden is None]
+
+    @property
+    def hidden_count(self) -> int:
+        return sum(1 for p in self.points if p.hidden is not None)
 
 
 def _own_or_rolled(
@@ -78,7 +106,8 @@ def unit_series(indicator: Indicator, unit: Unit) -> Series:
 
 def unit_series_many(indicators: Sequence[Indicator], unit: Unit) -> dict[int, Series]:
     """unit_series() of several indicators in two queries: the unit's own values, then the
-    values below it of the indicators that have none of their own."""
+    values below it of the indicators that have none of their own. Every value is there,
+    small counts included: displays read through `read_many()`, which hides them."""
     own: dict[int, list[SeriesPoint]] = defaultdict(list)
     rows = (
         Value.objects.filter(indicator__in=indicators, unit=unit)
@@ -100,6 +129,41 @@ def unit_series_many(indicators: Sequence[Indicator], unit: Unit) -> dict[int, S
         for indicator_id, *stored in rows:
             below[indicator_id].append(StoredValue(*stored))
     return {i.pk: _own_or_rolled(i, unit, own[i.pk], below[i.pk]) for i in indicators}
+
+
+def hidden_periods(
+    indicators: Sequence[Indicator], unit: Unit
+) -> dict[int, dict[datetime.date, Hidden]]:
+    """The unit's hidden periods per indicator, for the indicators that hide small counts,
+    in one query: all their values, every unit's, since which values are hidden depends on
+    the whole tree (`disclosure.py`)."""
+    protected = [i for i in indicators if i.protects_counts]
+    if not protected:
+        return {}
+    stored: dict[int, list[StoredValue]] = defaultdict(list)
+    rows = Value.objects.filter(indicator__in=protected).values_list(
+        "indicator_id", "unit__path", "period", "value", "numerator", "denominator"
+    )
+    for indicator_id, *value in rows:
+        stored[indicator_id].append(StoredValue(*value))
+    hidden: dict[int, dict[datetime.date, Hidden]] = {}
+    for indicator in protected:
+        found = disclosure.suppress(stored[indicator.pk], indicator.kind)
+        hidden[indicator.pk] = {
+            period: why for (path, period), why in found.items() if path == unit.path
+        }
+    return hidden
+
+
+def disclose(series: Series, hidden: dict[datetime.date, Hidden]) -> Series:
+    """The series with the numbers of its hidden periods taken out."""
+    if not hidden:
+        return series
+    points = [
+        SeriesPoint(p.period, None, None, None, hidden[p.period]) if p.period in hidden else p
+        for p in series.points
+    ]
+    return Series(series.indicator, series.unit, points, series.rolled_up, series.not_rollable)
 
 
 def applicable_targets(indicators: Sequence[Indicator], unit: Unit) -> dict[int, list[Target]]:
@@ -140,10 +204,10 @@ def rebases_of(indicators: Sequence[Indicator], unit: Unit) -> dict[int, list[Re
 
 
 def _rebase_points(series: Series, dates: Iterable[datetime.date]) -> tuple[datetime.date, ...]:
-    """Each rebase as the date of the first point on or after it: a rebase decided for a
-    period with no value yet starts the new group at the next value there is. Rebases after
+    """Each rebase as the date of the first shown point on or after it: a rebase decided for
+    a period with no value yet starts the new group at the next value there is. Rebases after
     the last point wait for data; one at or before the first point changes nothing."""
-    periods = [p.period for p in series.points]
+    periods = [p.period for p in series.shown]
     starts = set()
     for day in dates:
         first = next((p for p in periods if p >= day), None)
@@ -157,9 +221,14 @@ def analyse(
     target: float | None = None,
     rebase_dates: Iterable[datetime.date] | None = None,
 ) -> spc.SpcResult | None:
-    """The SPC reading of a series with the indicator's settings and the unit's rebases
-    (read from the database unless given)."""
-    if not series.points:
+    """The SPC reading of a series' shown points with the indicator's settings and the
+    unit's rebases (read from the database unless given).
+
+    Hidden points are left out, as if the period had no value: a mean or a limit made with a
+    hidden value would give it back (the mean times the number of points, less the shown
+    values), and so would the point type of a hidden point against the limits drawn."""
+    shown = series.shown
+    if not shown:
         return None
     indicator = series.indicator
     if rebase_dates is None:
@@ -168,12 +237,12 @@ def analyse(
         )
     fix = indicator.fix_after_n_points
     return spc.analyse(
-        [p.value for p in series.points],
-        [p.period for p in series.points],
+        [p.value for p in shown],
+        [p.period for p in shown],
         improvement_direction=indicator.direction,
         target=target,
         screen_outliers=indicator.screen_outliers,
-        fix_after_n_points=fix if fix and fix <= len(series.points) else None,
+        fix_after_n_points=fix if fix and fix <= len(shown) else None,
         rebase_dates=_rebase_points(series, rebase_dates),
     )
 
@@ -209,56 +278,71 @@ class Reading:
     def assurance(self) -> "Badge":
         return assurance_badge(self.result.icons.assurance if self.result else None)
 
-    def rows(self) -> list[tuple[SeriesPoint, spc.Point]]:
-        """Each stored point with its SPC reading, oldest first."""
-        if self.result is None:
-            return []
-        return list(zip(self.series.points, self.result.points, strict=True))
+    def hidden_marks(self) -> list["HiddenMark"]:
+        """The marks of this reading's hidden values, each once, for a legend."""
+        found = {p.hidden for p in self.series.points if p.hidden}
+        return [hidden_mark(self.indicator, why) for why in Hidden if why in found]
+
+    def rows(self) -> list[tuple[SeriesPoint, spc.Point | None]]:
+        """Each point with its SPC reading (None for a hidden point), oldest first."""
+        readings = iter(self.result.points if self.result else ())
+        return [(p, None if p.hidden else next(readings)) for p in self.series.points]
 
     def table(self) -> list["Row"]:
-        """The series as the accessible table and the exports show it."""
+        """The series as the accessible table and the exports show it; a hidden period has
+        no number, only why it is hidden."""
         trial = (
             {g.rebase_group for g in self.result.summary if g.short_group_warning}
             if (self.result)
             else set()
         )
-        return [
-            Row(
-                period=stored.period,
-                value=stored.value,
-                numerator=stored.numerator,
-                denominator=stored.denominator,
-                mean=point.mean,
-                lpl=point.lpl,
-                upl=point.upl,
-                point_type=POINT_TYPES[point.point_type],
-                rule=SPECIAL_CAUSES.get(point.special_cause_type, point.special_cause_type),
-                group=point.rebase_group + 1,
-                trial=point.rebase_group in trial,
-                rebase_start=i > 0 and point.rebase_group != self.result.points[i - 1].rebase_group,
-                target=getattr(self.target_on(stored.period), "value", None),
+        rows = []
+        group = 0
+        for stored, point in self.rows():
+            target = getattr(self.target_on(stored.period), "value", None)
+            if point is None:
+                rows.append(Row(period=stored.period, hidden=stored.hidden, target=target))
+                continue
+            rows.append(
+                Row(
+                    period=stored.period,
+                    value=stored.value,
+                    numerator=stored.numerator,
+                    denominator=stored.denominator,
+                    mean=point.mean,
+                    lpl=point.lpl,
+                    upl=point.upl,
+                    point_type=POINT_TYPES[point.point_type],
+                    rule=SPECIAL_CAUSES.get(point.special_cause_type, point.special_cause_type),
+                    group=point.rebase_group + 1,
+                    trial=point.rebase_group in trial,
+                    rebase_start=point.rebase_group != group,
+                    target=target,
+                )
             )
-            for i, (stored, point) in enumerate(self.rows())
-        ]
+            group = point.rebase_group
+        return rows
 
 
 @dataclass(frozen=True)
 class Row:
-    """One period of a unit's series with its SPC reading, in words where it says something."""
+    """One period of a unit's series with its SPC reading, in words where it says something.
+    A hidden period has its period, target and why it is hidden, nothing else."""
 
     period: datetime.date
-    value: float
-    numerator: float | None
-    denominator: float | None
-    mean: float
-    lpl: float | None
-    upl: float | None
-    point_type: "PointType"
-    rule: Promise | str
-    group: int  # 1 for the first set of limits, 2 after the first rebase...
-    trial: bool  # the limits of this group are trial limits (fewer than 13 points)
-    rebase_start: bool  # the first point after a rebase
-    target: float | None
+    value: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    mean: float | None = None
+    lpl: float | None = None
+    upl: float | None = None
+    point_type: "PointType | None" = None
+    rule: Promise | str = ""
+    group: int | None = None  # 1 for the first set of limits, 2 after the first rebase...
+    trial: bool = False  # the limits of this group are trial limits (fewer than 13 points)
+    rebase_start: bool = False  # the first point after a rebase
+    target: float | None = None
+    hidden: Hidden | None = None
 
 
 def read_many(
@@ -269,18 +353,18 @@ def read_many(
     series = unit_series_many(indicators, unit)
     targets = applicable_targets(indicators, unit)
     rebases = rebases_of(indicators, unit)
+    hidden = hidden_periods(indicators, unit)
     readings = []
     for indicator in indicators:
+        shown = disclose(series[indicator.pk], hidden.get(indicator.pk, {}))
         target = target_in_force(targets[indicator.pk], unit, day)
         rebase_dates = [r.from_period for r in rebases[indicator.pk]]
-        result = analyse(
-            series[indicator.pk], target.value if target else None, rebase_dates=rebase_dates
-        )
+        result = analyse(shown, target.value if target else None, rebase_dates=rebase_dates)
         readings.append(
             Reading(
                 indicator,
                 unit,
-                series[indicator.pk],
+                shown,
                 targets[indicator.pk],
                 rebases[indicator.pk],
                 target,
@@ -445,6 +529,36 @@ def variation_badge(code: str | None) -> Badge:
 
 def assurance_badge(code: str | None) -> Badge:
     return Badge(code or "none", *_ASSURANCE[code])
+
+
+@dataclass(frozen=True)
+class HiddenMark:
+    """How a hidden value reads, on a page and in an export, and what it means."""
+
+    text: str
+    explanation: str
+
+
+def hidden_mark(indicator: Indicator, hidden: Hidden) -> HiddenMark:
+    """ "< 5" for a small count; "n < 5" for a ratio over a small count (a mean delay shown
+    "< 5" would read as under 5 days); "x" for a value hidden so that a total does not give
+    a small count back."""
+    if hidden == Hidden.COMPLEMENT:
+        return HiddenMark(
+            pgettext("a hidden value", "x"),
+            _("Hidden so that a total does not give back a small count hidden beside it."),
+        )
+    limit = {"threshold": disclosure.THRESHOLD}
+    if indicator.kind == Kind.COUNT:
+        return HiddenMark(
+            _("< %(threshold)s") % limit,
+            _("From 1 to %(last)s: so few people could be recognised.")
+            % {"last": disclosure.THRESHOLD - 1},
+        )
+    return HiddenMark(
+        _("n < %(threshold)s") % limit,
+        _("Computed over fewer than %(threshold)s people or events: hidden.") % limit,
+    )
 
 
 def target_words(indicator: Indicator) -> Promise:

@@ -4,8 +4,12 @@ hand entry and history, the chart as SVG, and the series exported as CSV or Exce
 Permissions: a unit outside the user's scope, or an indicator that does not apply to the
 unit (owned neither by it nor by a unit above it), is a 404, so nothing of another unit is
 revealed. Inside the scope, a user without the right role gets a 403 on the form they may
-not send: members of the unit (all roles but researcher) and its leaders enter values; only
-those who lead the unit or a unit above it (`can_lead`) rebase.
+not send: members of the unit (all roles but researcher) and its leaders enter values, except
+the values Pilotage computes; only those who lead the unit or a unit above it (`can_lead`)
+rebase.
+
+Small counts of the indicators that hide them (`disclosure.py`) are hidden in every page,
+chart and export here: they all read through `series.read()`, which hides them.
 """
 
 import csv
@@ -28,8 +32,15 @@ from openpyxl import Workbook
 from pilotage.indicators import charts
 from pilotage.indicators.actions import InvalidValue, Measurement, Outcome, do_set_value
 from pilotage.indicators.forms import RebaseForm, ValueForm
-from pilotage.indicators.models import Indicator, Rebase, ValueChange
-from pilotage.indicators.series import Reading, Row, indicators_for, read, read_many
+from pilotage.indicators.models import Indicator, Rebase, Source, ValueChange
+from pilotage.indicators.series import (
+    Reading,
+    Row,
+    hidden_mark,
+    indicators_for,
+    read,
+    read_many,
+)
 from pilotage.organisation.models import Unit
 from pilotage.organisation.scope import can_enter_values, can_lead, get_unit_for_user
 
@@ -54,6 +65,12 @@ def unit_indicators(request: HttpRequest, unit_code: str) -> HttpResponse:
     unit = get_unit_for_user(request.user, unit_code)
     readings = read_many(indicators_for(unit), unit)
     return render(request, "indicators/unit_indicators.html", {"unit": unit, "readings": readings})
+
+
+def _may_enter(user: object, indicator: Indicator, unit: Unit) -> bool:
+    """Members enter values, except those computed by Pilotage: a recomputation would
+    overwrite them, and "unchanged" after typing a guess would tell a hidden small count."""
+    return indicator.source != Source.COMPUTED and can_enter_values(user, unit)
 
 
 def _back_to_page(indicator: Indicator, unit: Unit) -> HttpResponse:
@@ -82,7 +99,7 @@ def _render_detail(
         "chart_key": charts.spec_key(charts.chart_spec(reading)) if reading.result else None,
         "chart_alt": charts.summary(reading),
         "changes": changes,
-        "can_enter": can_enter_values(request.user, unit),
+        "can_enter": _may_enter(request.user, indicator, unit),
         "can_rebase": can_lead(request.user, unit),
         "value_form": value_form or ValueForm(indicator=indicator),
         "rebase_form": rebase_form or RebaseForm(indicator=indicator, unit=unit),
@@ -103,7 +120,7 @@ def indicator_detail(request: HttpRequest, code: str, unit_code: str) -> HttpRes
 def enter_value(request: HttpRequest, code: str, unit_code: str) -> HttpResponse:
     """Store a value typed by hand; the page comes back with the error on the field at fault."""
     indicator, unit = _get_indicator_for_user(request.user, code, unit_code)
-    if not can_enter_values(request.user, unit):
+    if not _may_enter(request.user, indicator, unit):
         raise PermissionDenied
     form = ValueForm(request.POST, indicator=indicator)
     if form.is_valid():
@@ -190,7 +207,11 @@ def _headers() -> list[str]:
     ]
 
 
-def _cells(row: Row) -> list[object]:
+def _cells(row: Row, indicator: Indicator) -> list[object]:
+    """A row of the export. A hidden period writes its mark ("< 5", "x") where the value
+    goes, as the page shows it, and nothing else but its period and target."""
+    if row.hidden:
+        return [row.period, hidden_mark(indicator, row.hidden).text, *[None] * 9, row.target]
     return [
         row.period,
         row.value,
@@ -237,7 +258,7 @@ def export_csv(request: HttpRequest, code: str, unit_code: str) -> HttpResponse:
     writer = csv.writer(buffer, delimiter=";" if french else ",", lineterminator="\r\n")
     writer.writerow(_headers())
     for row in reading.table():
-        writer.writerow([_csv_text(cell, french) for cell in _cells(row)])
+        writer.writerow([_csv_text(cell, french) for cell in _cells(row, indicator)])
     response = HttpResponse("\ufeff" + buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{_filename(reading, "csv")}"'
     return response
@@ -254,7 +275,7 @@ def export_xlsx(request: HttpRequest, code: str, unit_code: str) -> HttpResponse
     sheet.title = indicator.code[:31]
     sheet.append(_headers())
     for row in reading.table():
-        sheet.append(_cells(row))
+        sheet.append(_cells(row, indicator))
     for cells in sheet.iter_rows():
         for cell in cells:
             if isinstance(cell.value, str):

@@ -17,6 +17,10 @@ and owned by the trajectory's unit. Medians are not summable, so the median dela
 evaluation exists for the trajectory's unit only, computed by the engine over all events
 (the "recomputed from source data" roll-up of decision 7).
 
+These indicators count children and families, so they are flagged `hides_small_counts`
+(all but the median): every page, chart and export hides their counts under 5
+(`indicators/disclosure.py`, decision 18).
+
 Values of these indicators that a recomputation no longer produces (the weeks of a withdrawn
 batch) are deleted, and only those: values with a source other than "computed" are left
 alone.
@@ -296,6 +300,9 @@ def ensure_indicators(trajectory: Trajectory) -> dict[str, Indicator]:
             "frequency": Frequency.WEEKLY,
             "owner_unit": trajectory.unit,
             "source": Source.COMPUTED,
+            # Counts of children and families: hidden under 5 wherever they are shown
+            # (indicators/disclosure.py). A median carries no count to hide.
+            "hides_small_counts": spec.kind != Kind.MEDIAN,
         }
         indicator, _ = Indicator.objects.update_or_create(
             code=indicator_code(trajectory, spec),

@@ -1,11 +1,14 @@
 """Template helpers of the indicator pages: numbers with the indicator's decimals and unit of
-measure in the user's locale, and the Making Data Count icons as badges with words."""
+measure in the user's locale, hidden values as their mark ("< 5"), and the Making Data Count
+icons as badges with words."""
 
 from django import template
 from django.template.defaultfilters import floatformat
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 
 from pilotage.indicators.models import Indicator, Target
-from pilotage.indicators.series import Badge, target_words
+from pilotage.indicators.series import Badge, Row, SeriesPoint, hidden_mark, target_words
 
 register = template.Library()
 
@@ -26,6 +29,33 @@ def measure(value: float | None, indicator: Indicator) -> str:
     unit = indicator.measure_unit
     text = floatformat(value, indicator.decimals)
     return f"{text}\N{NO-BREAK SPACE}{unit}" if unit else text
+
+
+def _hidden(point: SeriesPoint | Row, indicator: Indicator) -> SafeString:
+    assert point.hidden is not None
+    mark = hidden_mark(indicator, point.hidden)
+    html = '<abbr class="hidden-value" title="{}">{}</abbr>'
+    return format_html(html, mark.explanation, mark.text)
+
+
+@register.filter
+def shown_number(point: SeriesPoint | Row | None, indicator: Indicator) -> str:
+    """A point's or table row's value as `number`, or its mark when it is hidden."""
+    if point is None:
+        return ""
+    if point.hidden:
+        return _hidden(point, indicator)
+    return number(point.value, indicator)
+
+
+@register.filter
+def shown_measure(point: SeriesPoint | Row | None, indicator: Indicator) -> str:
+    """A point's or table row's value as `measure`, or its mark when it is hidden."""
+    if point is None:
+        return ""
+    if point.hidden:
+        return _hidden(point, indicator)
+    return measure(point.value, indicator)
 
 
 @register.filter

@@ -24,6 +24,7 @@ from django.test import TestCase
 
 from pilotage.indicators.actions import Measurement, do_set_value
 from pilotage.indicators.models import Indicator, Kind, Source, Value, ValueChange
+from pilotage.indicators.series import read
 from pilotage.trajectories import computed, tasks
 from pilotage.trajectories.actions import do_queue_import, do_withdraw_import
 from pilotage.trajectories.models import TrajectoryTeam
@@ -155,6 +156,30 @@ def test_the_indicators_are_created_with_their_definition(jimmy, tmp_path, org):
     computed.recompute(jimmy)
     delay.refresh_from_db()
     assert (delay.decimals, delay.is_outcome) == (3, False)
+
+
+def test_the_computed_counts_hide_their_small_values_wherever_they_are_read(jimmy, tmp_path, org):
+    import_log(jimmy, tmp_path, LOG)
+    computed.recompute(jimmy)
+    prefix = "traj-jimmy-"
+    flags = dict(
+        Indicator.objects.filter(code__startswith=prefix).values_list("code", "hides_small_counts")
+    )
+    assert flags == {f"{prefix}{slug}": slug != "eval-median" for slug in EXPECTED}
+    waiting = Indicator.objects.get(code=f"{prefix}waiting")
+    # Waiting at W2: youth 1, screening 1, evaluation 0 (EXPECTED): the ones go, the zero stays.
+    shown = {
+        unit: {p.period: p.value for p in read(waiting, org[unit]).series.points}
+        for unit in (Y, S, E)
+    }
+    assert shown[Y][W2] is None and shown[S][W2] is None and shown[E][W2] == 0
+    assert shown[Y][W1] is None and shown[S][W1] is None and shown[E][W1] is None  # 3 = 2 + 1
+    # The flag is part of the definition: a recomputation sets it again.
+    waiting.hides_small_counts = False
+    waiting.save()
+    computed.recompute(jimmy)
+    waiting.refresh_from_db()
+    assert waiting.hides_small_counts
 
 
 def test_recomputing_again_changes_nothing(jimmy, tmp_path):
