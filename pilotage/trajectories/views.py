@@ -28,7 +28,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from pilotage.indicators.models import Indicator, Kind, Value
+from pilotage.indicators.models import Indicator, Value
+from pilotage.indicators.series import SeriesPoint, hidden_mark, read
 from pilotage.organisation.models import audit
 from pilotage.organisation.scope import get_unit_for_user
 from pilotage.trajectories import analysis
@@ -350,14 +351,12 @@ def _measure(trajectory: Trajectory, code: str) -> MeasureSpec:
     raise Http404
 
 
-def _series_text(value: Value, kind: str) -> str:
-    """A weekly value, hidden like any count: a count of 1-4, or a mean or rate over fewer
-    than 5 items."""
-    if kind == Kind.COUNT and 0 < value.value < analysis.THRESHOLD:
-        return "< 5"
-    if value.denominator is not None and 0 < value.denominator < analysis.THRESHOLD:
-        return "x"
-    return f"{value.value:g}"
+def _point_text(indicator: Indicator, point: SeriesPoint) -> str:
+    """A weekly value as the indicator pages show it: hidden values by their mark (a small
+    count, or a value hidden so that a total does not give one back)."""
+    if point.hidden is not None:
+        return hidden_mark(indicator, point.hidden).text
+    return f"{point.value:g}"
 
 
 @login_required
@@ -377,9 +376,12 @@ def indicator_analysis(request: HttpRequest, code: str, indicator: str) -> HttpR
         week = latest.period if latest else timezone.localdate()
     week -= dt.timedelta(days=week.weekday())
     first, last = week - dt.timedelta(weeks=WEEKS_BEFORE), week + dt.timedelta(weeks=WEEKS_AFTER)
+    # Read like every indicator page (`read`), so the same values are hidden here.
+    points = read(found, unit).series.points if found else []
     series = [
-        {"week": v.period, "text": _series_text(v, spec.kind), "current": v.period == week}
-        for v in values.filter(period__range=(first, last))
+        {"week": p.period, "text": _point_text(found, p), "current": p.period == week}
+        for p in points
+        if first <= p.period <= last
     ]
     data = analysis.analyse(
         trajectory, first, week + dt.timedelta(days=6), analysis.unit_teams(trajectory, unit)

@@ -210,3 +210,18 @@ def test_css_colours_match_rag_colours():
     css = (Path(__file__).parents[2] / "static/pilotage/projects.css").read_text()
     for status, colour in RAG_COLOURS.items():
         assert f".rag--{status} {{ background: {colour}; }}" in css
+
+
+def test_a_hidden_small_count_stays_hidden_among_linked_indicators(client_for, alice, org, project):
+    """A computed count linked to a project reads as on the indicator page: its last value,
+    a small count, is shown by its mark, never as the number."""
+    from pilotage.indicators.tests.counts import SCREENING, computed_requests
+    from pilotage.projects.models import ProjectIndicator
+
+    indicator = computed_requests(org)
+    ProjectIndicator.objects.create(project=project, indicator=indicator, unit=org["screening"])
+    html = client_for(alice).get(reverse("project_detail", args=[project.code])).content.decode()
+    row = html.split(">New requests<", 1)[1].split("</tr>", 1)[0]
+    assert SCREENING[-1] < 5
+    assert f">{SCREENING[-1]} (" not in row and f"{SCREENING[-1]} (" not in row
+    assert 'class="hidden-value"' in row and "&lt; 5" in row

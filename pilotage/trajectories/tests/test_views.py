@@ -149,3 +149,31 @@ def test_a_tile_links_with_the_indicator_code_alone(client_for, imported, diana,
     assert response.status_code == 302
     assert response["Location"] == f"{target}?unit=evaluation&week=2024-01-08"
     assert client_for(charlie).get(url).status_code == 404
+
+
+def test_the_drill_down_hides_what_the_indicator_pages_hide(client_for, jimmy, org, diana):
+    """A complement ("x") hidden on the indicator pages is hidden on the drill-down too: with
+    the direction's total shown, it would give the small count beside it back."""
+    from pilotage.indicators.tests.counts import (
+        EVALUATION,
+        HIDDEN_WEEKS,
+        SCREENING,
+        computed_requests,
+        week,
+    )
+
+    indicator = computed_requests(org)
+    indicator.code = "traj-jimmy-requests"
+    indicator.save(update_fields=["code"])
+    url = reverse("trajectory_indicator", args=["jimmy", indicator.code])
+    client = client_for(diana)
+    for unit, values, mark in (("screening", SCREENING, "&lt; 5"), ("evaluation", EVALUATION, "x")):
+        for i in HIDDEN_WEEKS:
+            response = client.get(url, {"unit": unit, "week": week(i).isoformat()})
+            assert response.status_code == 200, unit
+            html = response.content.decode()
+            cell = html.split('class="current-week"', 1)[1].split("</tr>", 1)[0]
+            assert f'<td class="number">{mark}</td>' in cell, (unit, cell)
+            assert f">{values[i]}<" not in cell
+        shown = html.split('class="trajectory-series"', 1)[1].split("</table>", 1)[0]
+        assert f'<td class="number">{values[0]}</td>' in shown  # shown weeks are shown
