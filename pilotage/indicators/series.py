@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -131,24 +131,56 @@ def unit_series_many(indicators: Sequence[Indicator], unit: Unit) -> dict[int, S
     return {i.pk: _own_or_rolled(i, unit, own[i.pk], below[i.pk]) for i in indicators}
 
 
+#: Hidden cells of an indicator's whole tree, by the fingerprint of what they depend on (see
+#: `hidden_periods`). Per process, bounded; an entry is never stale, only unused.
+_HIDDEN: dict[tuple[object, ...], dict[tuple[str, datetime.date], Hidden]] = {}
+_HIDDEN_ENTRIES = 512
+
+
+def _fingerprints(protected: Sequence[Indicator]) -> dict[int, tuple[object, ...]]:
+    """What the hidden cells of each indicator depend on, in two small queries: its kind, its
+    values (how many, the newest id, the latest change: every write sets `updated_at`, a
+    deletion changes the count, a deletion and a creation the newest id) and the unit tree
+    (every unit's path, since lines follow the tree)."""
+    tree = hash(tuple(Unit.objects.order_by("pk").values_list("pk", "path")))
+    rows = (
+        Value.objects.filter(indicator__in=protected)
+        .values("indicator_id")
+        .annotate(n=Count("id"), newest=Max("id"), changed=Max("updated_at"))
+        .order_by()
+    )
+    stats = {row["indicator_id"]: (row["n"], row["newest"], row["changed"]) for row in rows}
+    return {i.pk: (i.pk, i.kind, disclosure.THRESHOLD, tree, stats.get(i.pk)) for i in protected}
+
+
 def hidden_periods(
     indicators: Sequence[Indicator], unit: Unit
 ) -> dict[int, dict[datetime.date, Hidden]]:
-    """The unit's hidden periods per indicator, for the indicators that hide small counts,
-    in one query: all their values, every unit's, since which values are hidden depends on
-    the whole tree (`disclosure.py`)."""
+    """The unit's hidden periods per indicator, for the indicators that hide small counts.
+
+    Which values are hidden depends on the whole tree (`disclosure.py`), so it is worked out
+    from all the indicator's values, every unit's, and kept by the fingerprint of those values
+    and of the tree: pages read every minute (boards, TV displays) reuse it until a value or
+    the tree changes."""
     protected = [i for i in indicators if i.protects_counts]
     if not protected:
         return {}
-    stored: dict[int, list[StoredValue]] = defaultdict(list)
-    rows = Value.objects.filter(indicator__in=protected).values_list(
-        "indicator_id", "unit__path", "period", "value", "numerator", "denominator"
-    )
-    for indicator_id, *value in rows:
-        stored[indicator_id].append(StoredValue(*value))
+    keys = _fingerprints(protected)
+    missing = [i for i in protected if keys[i.pk] not in _HIDDEN]
+    if missing:
+        stored: dict[int, list[StoredValue]] = defaultdict(list)
+        rows = Value.objects.filter(indicator__in=missing).values_list(
+            "indicator_id", "unit__path", "period", "value", "numerator", "denominator"
+        )
+        for indicator_id, *value in rows:
+            stored[indicator_id].append(StoredValue(*value))
+        for indicator in missing:
+            while len(_HIDDEN) >= _HIDDEN_ENTRIES:
+                del _HIDDEN[next(iter(_HIDDEN))]
+            _HIDDEN[keys[indicator.pk]] = disclosure.suppress(stored[indicator.pk], indicator.kind)
     hidden: dict[int, dict[datetime.date, Hidden]] = {}
     for indicator in protected:
-        found = disclosure.suppress(stored[indicator.pk], indicator.kind)
+        found = _HIDDEN[keys[indicator.pk]]
         hidden[indicator.pk] = {
             period: why for (path, period), why in found.items() if path == unit.path
         }

@@ -85,13 +85,54 @@ def test_an_indicator_not_flagged_shows_every_value(org, requests_):
     assert read(requests_, org["screening"]).series.points[3].value == 3
 
 
-def test_reading_flagged_indicators_costs_one_query_more(
+def test_reading_flagged_indicators_costs_three_queries_more_then_two(
     org, requests_, delay, django_assert_num_queries
 ):
     with django_assert_num_queries(4):
         read_many([delay], org["screening"])
-    with django_assert_num_queries(5):
+    # The tree and the values' fingerprint, then all the values: the first reading.
+    with django_assert_num_queries(7):
         read_many([delay, requests_], org["screening"])
+    # The same values again: their hidden cells are known.
+    with django_assert_num_queries(6):
+        read_many([delay, requests_], org["evaluation"])
+
+
+def test_hidden_cells_follow_every_change_of_the_values(org, requests_):
+    """What is hidden is kept between readings, never past a change: a new small count is
+    hidden at once, with its complement, and a value that grows is shown again."""
+    assert read(requests_, org["screening"]).series.points[5].hidden is None
+    do_set_values(
+        [
+            (requests_, org["screening"], week(5), Measurement(2)),
+            (requests_, org["youth"], week(5), Measurement(2 + EVALUATION[5])),
+        ],
+        user=None,
+        source=Source.COMPUTED,
+    )
+    assert read(requests_, org["screening"]).series.points[5].hidden == Hidden.PRIMARY
+    assert read(requests_, org["evaluation"]).series.points[5].hidden == Hidden.COMPLEMENT
+    do_set_values(
+        [
+            (requests_, org["screening"], week(3), Measurement(30)),
+            (requests_, org["youth"], week(3), Measurement(30 + EVALUATION[3])),
+        ],
+        user=None,
+        source=Source.COMPUTED,
+    )
+    assert read(requests_, org["screening"]).series.points[3].value == 30
+    assert read(requests_, org["evaluation"]).series.points[3].value == EVALUATION[3]
+
+
+def test_hidden_cells_follow_the_unit_tree(org, requests_):
+    """A moved team has a new path: its small count stays hidden there (hidden cells kept
+    under the old paths would leave it shown)."""
+    assert read(requests_, org["screening"]).series.points[3].hidden == Hidden.PRIMARY
+    screening = org["screening"]
+    screening.parent = org["family"]
+    screening.save()
+    assert read(requests_, screening).series.points[3].hidden == Hidden.PRIMARY
+    assert read(requests_, screening).series.points[3].value is None
 
 
 # --- Pages ------------------------------------------------------------------------------------
