@@ -44,9 +44,9 @@ from pilotage.demo.rooms import (
     RESEARCHER,
     TODAY,
     TRAJECTORY,
+    People,
     Who,
-    _People,
-    _put,
+    put,
 )
 from pilotage.indicators.models import Indicator, Priority, Value
 from pilotage.organisation.models import Unit
@@ -794,13 +794,13 @@ def _baseline(indicator: Indicator, unit: Unit, start: datetime.date) -> float |
     return round(statistics.fmean(values), 2) if values else None
 
 
-def _cards(spec: Spec, rooms: dict[str, Room], people: _People) -> tuple[dict, dict]:
+def _cards(spec: Spec, rooms: dict[str, Room], people: People) -> tuple[dict, dict]:
     """The project's problems (on any board) and actions (in its room), by title."""
     problems = {}
     for room, title, by, raised, status, solved in spec.problems:
         if title == HELP_PROBLEM:
             continue  # written with its escalation
-        problems[title] = _put(
+        problems[title] = put(
             Problem,
             {"room_id": rooms[room].pk, "title": title},
             {
@@ -817,7 +817,7 @@ def _cards(spec: Spec, rooms: dict[str, Room], people: _People) -> tuple[dict, d
     actions = {}
     for title, owner, since, due, status, done in spec.actions:
         person = people(owner)
-        actions[title] = _put(
+        actions[title] = put(
             Action,
             {"room_id": rooms[spec.room].pk, "title": title},
             {
@@ -833,7 +833,7 @@ def _cards(spec: Spec, rooms: dict[str, Room], people: _People) -> tuple[dict, d
     return problems, actions
 
 
-def _ask_for_help(rooms: dict[str, Room], people: _People) -> tuple[Problem, Escalation]:
+def _ask_for_help(rooms: dict[str, Room], people: People) -> tuple[Problem, Escalation]:
     """The evaluation-delay project's request for help, played with the real operations:
     sent after the June sheet was published, decided at the directorate's weekly meeting,
     acknowledged by the owner; then dated."""
@@ -846,7 +846,7 @@ def _ask_for_help(rooms: dict[str, Room], people: _People) -> tuple[Problem, Esc
     )
     escalation = Escalation.objects.filter(from_room=eo, to_room=dpj, title=HELP_PROBLEM).first()
     if escalation is None:
-        problem = _put(
+        problem = put(
             Problem,
             {"room_id": eo.pk, "title": HELP_PROBLEM},
             {"status": ProblemStatus.NEW, "created_by_id": people.user(HEAD_EO).pk},
@@ -866,7 +866,7 @@ def _ask_for_help(rooms: dict[str, Room], people: _People) -> tuple[Problem, Esc
         Escalation.objects.filter(pk=escalation.pk).update(acknowledged_at=acknowledged)
         escalation.refresh_from_db()
     # The operations moved the problem along; its final state, dated.
-    problem = _put(
+    problem = put(
         Problem,
         {"room_id": eo.pk, "title": HELP_PROBLEM},
         {
@@ -884,9 +884,9 @@ def _ask_for_help(rooms: dict[str, Room], people: _People) -> tuple[Problem, Esc
     return problem, escalation
 
 
-def _project(spec: Spec, rooms: dict[str, Room], people: _People) -> Project:
+def _project(spec: Spec, rooms: dict[str, Room], people: People) -> Project:
     priority = Priority.objects.get(code=spec.priority) if spec.priority else None
-    project = _put(
+    project = put(
         Project,
         {"code": spec.code},
         {
@@ -910,13 +910,13 @@ def _project(spec: Spec, rooms: dict[str, Room], people: _People) -> Project:
         project.members.set(members)
     for code, unit_code, target in spec.indicators:
         indicator, unit = Indicator.objects.get(code=code), Unit.objects.get(code=unit_code)
-        _put(
+        put(
             ProjectIndicator,
             {"project_id": project.pk, "indicator_id": indicator.pk, "unit_id": unit.pk},
             {"baseline": _baseline(indicator, unit, spec.start), "target": target},
         )
     for title, due, done in spec.milestones:
-        _put(Milestone, {"project_id": project.pk, "title": title}, {"due": due, "done_on": done})
+        put(Milestone, {"project_id": project.pk, "title": title}, {"due": due, "done_on": done})
     return project
 
 
@@ -925,7 +925,7 @@ def _sheets(
     project: Project,
     cards: tuple[dict, dict],
     help_asked: tuple[Problem, Escalation] | None,
-    people: _People,
+    people: People,
 ) -> None:
     problems, actions = cards
     previous: dict[str, str] = {}
@@ -938,7 +938,7 @@ def _sheets(
             zip(("overall", *DIMENSIONS), (LETTERS[c] for c in s.statuses), strict=True)
         )
         escalation = help_asked[1] if help_asked and s.help_needed else None
-        sheet = _put(
+        sheet = put(
             StatusSheet,
             {"project_id": project.pk, "period_end": period_end},
             {
@@ -963,26 +963,26 @@ def _sheets(
             sheet.blockers.set(blockers)
         for text, by, days in s.decisions:
             at = published + datetime.timedelta(days=days, hours=1)
-            _put(
+            put(
                 SheetDecision,
                 {"sheet_id": sheet.pk, "text": text},
                 {"decided_by_id": people(by).pk, "decided_at": at},
             )
         if escalation is not None:
-            _put(
+            put(
                 SheetDecision,
                 {"sheet_id": sheet.pk, "text": HELP_DECISION},
                 {"decided_by_id": people(DIRECTOR_DPJ).pk, "decided_at": escalation.decided_at},
             )
         for n, (by, text, replies) in enumerate(s.comments):
             at = published + datetime.timedelta(hours=2 + 24 * n)
-            comment = _put(
+            comment = put(
                 SheetComment,
                 {"sheet_id": sheet.pk, "parent": None, "text": text},
                 {"author_id": people.user(by).pk, "at": at},
             )
             for r, (who, reply) in enumerate(replies, start=1):
-                _put(
+                put(
                     SheetComment,
                     {"sheet_id": sheet.pk, "parent_id": comment.pk, "text": reply},
                     {"author_id": people.user(who).pk, "at": at + datetime.timedelta(hours=r)},
@@ -990,7 +990,7 @@ def _sheets(
         for dimension, status in statuses.items():
             old = previous.get(dimension, "")
             if old != status:
-                _put(
+                put(
                     StatusChange,
                     {"sheet_id": sheet.pk, "dimension": dimension},
                     {
@@ -1018,7 +1018,7 @@ def build_projects() -> dict[str, int]:
     rooms = {room.code: room for room in Room.objects.all()}
     if "salle-dpj" not in rooms:
         raise RuntimeError("Load the demo rooms first (build_rooms).")
-    people = _People()
+    people = People()
     for spec in PROJECTS:
         project = _project(spec, rooms, people)
         help_asked = _ask_for_help(rooms, people) if spec is DELAY else None

@@ -1681,7 +1681,7 @@ ESCALATIONS = [
 # Building
 
 
-def _put(model: type[Model], lookup: dict[str, Any], values: dict[str, Any]) -> Any:
+def put(model: type[Model], lookup: dict[str, Any], values: dict[str, Any]) -> Any:
     """Create the row, or set back the fields that differ from `values` (foreign keys as
     `<name>_id`); a row already right is not written. A card set back moves to a new version,
     so an edit started from the old one is refused."""
@@ -1700,7 +1700,7 @@ def _put(model: type[Model], lookup: dict[str, Any], values: dict[str, Any]) -> 
     return obj
 
 
-class _People:
+class People:
     """The demo's people by (unit, rank), and who is a member of which room."""
 
     def __init__(self) -> None:
@@ -1743,7 +1743,7 @@ class _People:
 def _templates() -> dict[str, RoomTemplate]:
     templates = {}
     for spec in TEMPLATES:
-        templates[spec.code] = _put(
+        templates[spec.code] = put(
             RoomTemplate,
             {"code": spec.code},
             {
@@ -1780,14 +1780,14 @@ def _rooms(templates: dict[str, RoomTemplate]) -> dict[str, Room]:
             f"{template.name_fr} — {unit.name_fr}",
             f"{template.name_en} — {unit.name_en}",
         )
-        room = _put(
+        room = put(
             Room,
             {"kind": RoomKind.UNIT, "unit_id": unit.pk},
             {"code": f"salle-{unit.code}", **values},
         )
         rooms[room.code] = room
     anchor = Unit.objects.get(code="jimmy")
-    rooms[TRAJECTORY] = _put(
+    rooms[TRAJECTORY] = put(
         Room,
         {"code": TRAJECTORY},
         {
@@ -1805,7 +1805,7 @@ def _rooms(templates: dict[str, RoomTemplate]) -> dict[str, Room]:
     return rooms
 
 
-def _board(room: Room, board: Board, people: _People, refs: dict[str, dict[str, int]]) -> None:
+def _board(room: Room, board: Board, people: People, refs: dict[str, dict[str, int]]) -> None:
     members = people.members(room)
 
     def member(who: Who) -> Person:
@@ -1818,7 +1818,7 @@ def _board(room: Room, board: Board, people: _People, refs: dict[str, dict[str, 
     problems: dict[str, int] = {}
     for p in board.problems:
         solved_at = _at(p.solved, 16) if p.solved is not None else None
-        problems[p.title] = _put(
+        problems[p.title] = put(
             Problem,
             {"room_id": room.pk, "title": p.title},
             {
@@ -1836,7 +1836,7 @@ def _board(room: Room, board: Board, people: _People, refs: dict[str, dict[str, 
     for a in board.actions:
         done_at = _at(a.done, 16) if a.done is not None else None
         owner = member(a.owner)
-        actions[a.title] = _put(
+        actions[a.title] = put(
             Action,
             {"room_id": room.pk, "title": a.title},
             {
@@ -1854,7 +1854,7 @@ def _board(room: Room, board: Board, people: _People, refs: dict[str, dict[str, 
         ).pk
     for r in board.recognitions:
         named = [member(who) for who in r.people]
-        recognition = _put(
+        recognition = put(
             Recognition,
             {"room_id": room.pk, "text": r.text.format(*(p.full_name for p in named))},
             {
@@ -1870,7 +1870,7 @@ def _board(room: Room, board: Board, people: _People, refs: dict[str, dict[str, 
 
 
 def _kata(room: Room, k: K, member: Any, priorities: dict[str, int]) -> None:
-    kata = _put(
+    kata = put(
         Kata,
         {"room_id": room.pk},
         {
@@ -1885,7 +1885,7 @@ def _kata(room: Room, k: K, member: Any, priorities: dict[str, int]) -> None:
         },
     )
     for x in k.experiments:
-        _put(
+        put(
             Experiment,
             {"kata_id": kata.pk, "step": x.step},
             {
@@ -1897,7 +1897,7 @@ def _kata(room: Room, k: K, member: Any, priorities: dict[str, int]) -> None:
         )
 
 
-def _escalate(spec: EscalationSpec, rooms: dict[str, Room], people: _People) -> None:
+def _escalate(spec: EscalationSpec, rooms: dict[str, Room], people: People) -> None:
     """Play the escalation with the real operations and people, then date each step. One
     already there (same rooms and subject) is left as it is."""
     origin = rooms[spec.room]
@@ -1945,7 +1945,7 @@ def build_rooms() -> dict[str, int]:
     }
     if not {ACCESS, CONTINUITY, WELL_BEING} <= set(refs["priorities"]):
         raise RuntimeError("Load the demo indicators first (build_indicators).")
-    people = _People()
+    people = People()
     rooms = _rooms(_templates())
     for code, board in BOARDS.items():
         room = rooms[code if code == TRAJECTORY else f"salle-{code}"]
