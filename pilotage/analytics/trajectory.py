@@ -177,6 +177,11 @@ COUNT_MEASURES = tuple(
 # ISO week and episode. Without an explicit episode, a request opens an episode when the case
 # has none open (no request yet, or a closure since the last request); a request while one is
 # open joins it. Instances before a case's first request belong to no episode and are left out.
+#
+# An episode is keyed by (case_id, ep_no). A derived episode's ep_no is the position of the
+# request that opened it (found among the requests and closures only, a fifth of the events,
+# then joined back by range: no window over every event); an explicit one's is minus its rank
+# among the case's episode names, so the two kinds never share a key.
 def events_sql(q: Dialect) -> str:
     p = q.param
     return f"""
@@ -186,63 +191,76 @@ WITH stepped AS (
     FROM instances i
     JOIN tr_steps s ON s.activity = i.activity
 ),
-flagged AS (
-    SELECT *,
-           max(CASE WHEN step_index = {p("request")} THEN pos END) OVER earlier AS last_request,
-           max(CASE WHEN step_index = {p("closure")} THEN pos END) OVER earlier AS last_closure
+markers AS (
+    SELECT case_id, pos, step_index,
+           lag(step_index) OVER (PARTITION BY case_id ORDER BY pos) AS previous_marker
     FROM stepped
-    WINDOW earlier AS (PARTITION BY case_id ORDER BY pos
-                       ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
+    WHERE step_index = {p("request")} OR step_index = {p("closure")}
+),
+openings AS (
+    SELECT case_id, pos AS opened_at,
+           lead(pos) OVER (PARTITION BY case_id ORDER BY pos) AS next_opening
+    FROM markers
+    WHERE step_index = {p("request")}
+      AND (previous_marker IS NULL OR previous_marker = {p("closure")})
+),
+explicit AS (
+    SELECT case_id, episode,
+           -dense_rank() OVER (PARTITION BY case_id ORDER BY episode) AS ep_no
+    FROM (SELECT DISTINCT case_id, episode FROM stepped WHERE episode IS NOT NULL) named
 ),
 numbered AS (
-    SELECT *,
-           sum(CASE WHEN step_index = {p("request")}
-                     AND (last_request IS NULL OR coalesce(last_closure, 0) > last_request)
-                    THEN 1 ELSE 0 END)
-               OVER (PARTITION BY case_id ORDER BY pos
-                     ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS opened
-    FROM flagged
-),
-kept AS (
-    SELECT case_id, episode, CASE WHEN episode IS NULL THEN opened END AS derived,
-           start_ts, team, pos, step_index, repeatable, d, {q.week_start("d")} AS week
-    FROM numbered
-    WHERE episode IS NOT NULL OR opened > 0
+    SELECT s.*, o.opened_at
+    FROM stepped s
+    LEFT JOIN openings o
+      ON o.case_id = s.case_id AND s.pos >= o.opened_at
+     AND (o.next_opening IS NULL OR s.pos < o.next_opening)
 )
-SELECT *, dense_rank() OVER (PARTITION BY case_id ORDER BY episode, derived) AS ep_no
-FROM kept
+SELECT n.case_id, n.episode, n.start_ts, n.team, n.pos, n.step_index, n.repeatable, n.d,
+       {q.week_start("n.d")} AS week, coalesce(x.ep_no, n.opened_at) AS ep_no
+FROM numbered n
+LEFT JOIN explicit x ON x.case_id = n.case_id AND x.episode = n.episode
+WHERE n.episode IS NOT NULL OR n.opened_at IS NOT NULL
 """
 
 
 def episodes_sql(q: Dialect) -> str:
+    """One row per episode: its first request, evaluation, service and closure (date, team,
+    position), and how many teams served it (0, 1, or 2 for two or more: all the closures
+    query asks, and cheaper than counting distinct teams)."""
     p = q.param
     service = f"e.step_index >= {p('first_service')} AND e.step_index < {p('closure')}"
+    continuity = f"e.step_index >= {p('continuity_from')} AND e.step_index < {p('closure')}"
 
     def first_team(condition: str) -> str:
         return f"{q.first_by('e.team', 'e.pos')} FILTER (WHERE {condition})"
 
     return f"""
-WITH handoff_counts AS (
+WITH episodes AS (
+    SELECT e.case_id, e.ep_no,
+           min(e.pos) FILTER (WHERE e.step_index = {p("request")}) AS request_pos,
+           min(e.d) FILTER (WHERE e.step_index = {p("request")}) AS request_d,
+           {first_team(f"e.step_index = {p('request')}")} AS request_team,
+           min(e.d) FILTER (WHERE e.step_index = {p("evaluation")}) AS evaluation_d,
+           {first_team(f"e.step_index = {p('evaluation')}")} AS evaluation_team,
+           min(e.d) FILTER (WHERE {service}) AS service_d,
+           {first_team(service)} AS service_team,
+           min(e.pos) FILTER (WHERE e.step_index = {p("closure")}) AS closure_pos,
+           min(e.d) FILTER (WHERE e.step_index = {p("closure")}) AS closure_d,
+           {first_team(f"e.step_index = {p('closure')}")} AS closure_team,
+           CASE WHEN count(e.team) FILTER (WHERE {continuity}) = 0 THEN 0
+                WHEN min(e.team) FILTER (WHERE {continuity})
+                     = max(e.team) FILTER (WHERE {continuity}) THEN 1
+                ELSE 2 END AS service_teams
+    FROM tr_events e
+    GROUP BY e.case_id, e.ep_no
+),
+handoff_counts AS (
     SELECT case_id, ep_no, count(*) AS n_handoffs FROM tr_handoffs GROUP BY case_id, ep_no
 )
-SELECT e.case_id, e.ep_no,
-       min(e.pos) FILTER (WHERE e.step_index = {p("request")}) AS request_pos,
-       min(e.d) FILTER (WHERE e.step_index = {p("request")}) AS request_d,
-       {first_team(f"e.step_index = {p('request')}")} AS request_team,
-       min(e.d) FILTER (WHERE e.step_index = {p("evaluation")}) AS evaluation_d,
-       {first_team(f"e.step_index = {p('evaluation')}")} AS evaluation_team,
-       min(e.d) FILTER (WHERE {service}) AS service_d,
-       {first_team(service)} AS service_team,
-       min(e.pos) FILTER (WHERE e.step_index = {p("closure")}) AS closure_pos,
-       min(e.d) FILTER (WHERE e.step_index = {p("closure")}) AS closure_d,
-       {first_team(f"e.step_index = {p('closure')}")} AS closure_team,
-       count(DISTINCT e.team) FILTER (
-           WHERE e.step_index >= {p("continuity_from")} AND e.step_index < {p("closure")})
-           AS service_teams,
-       coalesce(min(h.n_handoffs), 0) AS n_handoffs
-FROM tr_events e
-LEFT JOIN handoff_counts h ON h.case_id = e.case_id AND h.ep_no = e.ep_no
-GROUP BY e.case_id, e.ep_no
+SELECT g.*, coalesce(h.n_handoffs, 0) AS n_handoffs
+FROM episodes g
+LEFT JOIN handoff_counts h ON h.case_id = g.case_id AND h.ep_no = g.ep_no
 """
 
 
@@ -327,35 +345,39 @@ DELAY_STEPS = {"evaluation": "evaluation", "first_service": "service"}
 # request to that Sunday. The team is the one holding the episode at that moment: the team of
 # its latest event on or before that day (the last one of the day when there are several).
 # tr_weeks holds the Mondays of the range, registered from Python.
+#
+# Computed as intervals: an episode waits from its request until its first service or closure
+# (`stop_d`, excluded); only its events before then can say who holds it, and each such day
+# starts a holding interval up to the next one (or `stop_d`). A week's Sunday falls in at most
+# one interval of each episode, so one range join gives every (week, waiting episode, team).
 def waiting_sql(q: Dialect) -> str:
     sunday = q.add_days("w.week", "6")
+    never = "DATE '9999-12-31'"
     return f"""
-WITH waiting AS (
-    SELECT w.week, {sunday} AS sunday, e.case_id, e.ep_no, e.request_d
-    FROM tr_weeks w
-    JOIN tr_episodes e
-      ON e.request_d <= {sunday}
-     AND (e.service_d IS NULL OR e.service_d > {sunday})
-     AND (e.closure_d IS NULL OR e.closure_d > {sunday})
+WITH open_episodes AS (
+    SELECT case_id, ep_no, request_d,
+           least(coalesce(service_d, {never}), coalesce(closure_d, {never})) AS stop_d
+    FROM tr_episodes
+    WHERE request_d IS NOT NULL
 ),
 daily AS (
-    SELECT case_id, ep_no, d, {q.last_by("team", "pos")} AS team
-    FROM tr_events
-    GROUP BY case_id, ep_no, d
+    SELECT e.case_id, e.ep_no, e.d, {q.last_by("e.team", "e.pos")} AS team,
+           min(o.request_d) AS request_d, min(o.stop_d) AS stop_d
+    FROM tr_events e
+    JOIN open_episodes o ON o.case_id = e.case_id AND o.ep_no = e.ep_no
+    WHERE e.d < o.stop_d
+    GROUP BY e.case_id, e.ep_no, e.d
 ),
 holding AS (
-    SELECT case_id, ep_no, team, d AS since,
-           lead(d) OVER (PARTITION BY case_id, ep_no ORDER BY d) AS until
+    SELECT team, request_d, greatest(d, request_d) AS since,
+           least(coalesce(lead(d) OVER (PARTITION BY case_id, ep_no ORDER BY d), stop_d),
+                 stop_d) AS until
     FROM daily
 ),
 aged AS (
-    SELECT waiting.week, holding.team,
-           {q.days_between("waiting.request_d", "waiting.sunday")} AS age
-    FROM waiting
-    JOIN holding
-      ON holding.case_id = waiting.case_id AND holding.ep_no = waiting.ep_no
-     AND holding.since <= waiting.sunday
-     AND (holding.until IS NULL OR holding.until > waiting.sunday)
+    SELECT w.week, h.team, {q.days_between("h.request_d", sunday)} AS age
+    FROM tr_weeks w
+    JOIN holding h ON {sunday} >= h.since AND {sunday} < h.until
 )
 SELECT week, team, grouping(team), count(*), avg(age), {q.quantile("age", 0.5)},
        {q.quantile("age", 0.9)}
