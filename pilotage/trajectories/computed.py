@@ -19,7 +19,8 @@ evaluation exists for the trajectory's unit only, computed by the engine over al
 
 These indicators count children and families, so they are flagged `hides_small_counts`
 (all but the median): every page, chart and export hides their counts under 5
-(`indicators/disclosure.py`, decision 18).
+(`indicators/disclosure.py`, decision 18). A median has no count to hide beside it, so a
+week's median over fewer than 5 items is not written at all: that week has no value.
 
 Values of these indicators that a recomputation no longer produces (the weeks of a withdrawn
 batch) are deleted, and only those: values with a source other than "computed" are left
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from pilotage.analytics import EventLog, WeeklyMeasures, weekly_measures
+from pilotage.analytics.suppression import DEFAULT_THRESHOLD
 from pilotage.indicators.actions import Measurement, Outcome, do_set_values
 from pilotage.indicators.models import (
     Dimension,
@@ -63,8 +65,8 @@ class MeasureSpec:
 
     Counts read `count` (a `WeeklyMeasures` field). Means and rates read `statistic` (a
     mean, or a share between 0 and 1) over `count` items, and store numerator = statistic ×
-    count and denominator = count, so they roll up. Medians read `statistic` only, from the
-    all-teams row.
+    count and denominator = count, so they roll up. Medians read `statistic` from the
+    all-teams row, and are left out when `count` is under the suppression threshold.
     """
 
     slug: str
@@ -254,6 +256,7 @@ MEASURES: tuple[MeasureSpec, ...] = (
         "de la semaine, toutes équipes de la trajectoire (recalculée à partir des "
         "événements, jamais des valeurs des équipes).",
         *_DAYS,
+        count="evaluations",
         statistic="evaluation_delay_median_days",
         all_teams_only=True,
         is_outcome=True,
@@ -335,7 +338,9 @@ def _measurement(spec: MeasureSpec, rows: list[WeeklyMeasures]) -> Measurement |
     if spec.kind == Kind.MEDIAN:
         (row,) = rows
         statistic = getattr(row, spec.statistic)
-        return None if statistic is None else Measurement(round(float(statistic), 6))
+        if statistic is None or getattr(row, spec.count) < DEFAULT_THRESHOLD:
+            return None  # a median of 1 to 4 children would describe them
+        return Measurement(round(float(statistic), 6))
     for row in rows:
         items, statistic = getattr(row, spec.count), getattr(row, spec.statistic)
         if items and statistic is not None:

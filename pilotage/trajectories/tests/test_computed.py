@@ -92,11 +92,8 @@ EXPECTED: dict[str, dict[tuple[str, dt.date], tuple]] = {
     },
     "re-referrals": counts({Y: [0] * 4, S: [0] * 4, E: [0] * 4}),
     "reassess": counts({Y: [0] * 4, S: [0] * 4, E: [0] * 4}),
-    "eval-median": {
-        (Y, W1): (4.0, None, None),
-        (Y, W2): (7.0, None, None),
-        (Y, W3): (14.0, None, None),
-    },
+    # One evaluation a week: a median of one child is not written (test below for five).
+    "eval-median": {},
 }
 
 
@@ -112,7 +109,8 @@ def import_log(trajectory, tmp_path: Path, text: str, name: str = "log.csv"):
 
 
 def stored(trajectory) -> dict[str, dict[tuple[str, dt.date], tuple]]:
-    result: dict[str, dict] = {}
+    """The computed values by measure slug; every measure present, an empty one included."""
+    result: dict[str, dict] = {slug: {} for slug in EXPECTED}
     prefix = f"traj-{trajectory.code}-"
     for v in Value.objects.filter(indicator__code__startswith=prefix, source=Source.COMPUTED):
         slug = v.indicator.code.removeprefix(prefix)
@@ -125,6 +123,25 @@ def test_values_match_the_hand_computation(jimmy, tmp_path):
     result = tasks.recompute_trajectory.call(jimmy.pk)
     assert result is None
     assert stored(jimmy) == EXPECTED
+
+
+def test_a_median_needs_five_evaluations_in_the_week(jimmy, tmp_path):
+    """The median delay is written for a week with 5 evaluations or more, over all teams;
+    a week with fewer has no value (a median of 1 to 4 children would describe them)."""
+    # Week 2 (Jan 8-14): c3 (7 days), m0, m1, m2 (7, 8, 9 days): four evaluations.
+    four = "".join(
+        f"m{i},Signalement,2024-01-0{1 + i}T09:00:00,A\n"
+        f"m{i},Évaluation,2024-01-{8 + 2 * i:02d}T09:00:00,{'AB'[i % 2]}\n"
+        for i in range(3)
+    )
+    import_log(jimmy, tmp_path, LOG + four)
+    tasks.recompute_trajectory.call(jimmy.pk)
+    assert stored(jimmy)["eval-median"] == {}
+    # A fifth (1 day): 1, 7, 7, 8, 9 days.
+    fifth = "n0,Signalement,2024-01-08T09:00:00,A\nn0,Évaluation,2024-01-09T09:00:00,A\n"
+    import_log(jimmy, tmp_path, fifth, name="more.csv")
+    tasks.recompute_trajectory.call(jimmy.pk)
+    assert stored(jimmy)["eval-median"] == {(Y, W2): (7.0, None, None)}
 
 
 def test_the_indicators_are_created_with_their_definition(jimmy, tmp_path, org):
@@ -253,7 +270,7 @@ def test_without_a_target_there_is_no_share_within_target(jimmy, tmp_path):
     jimmy.save()
     import_log(jimmy, tmp_path, LOG)
     computed.recompute(jimmy)
-    assert "eval-target" not in stored(jimmy)
+    assert stored(jimmy)["eval-target"] == {}
     assert not Indicator.objects.filter(code="traj-jimmy-eval-target").exists()
 
 
