@@ -5,58 +5,15 @@ import datetime
 
 import pytest
 
-from pilotage.rooms.models import Room, RoomKind, RoomTemplate
+from pilotage.rooms.tests import conftest as rooms_conftest
 
-ZONES = [
-    {"zone": "priorities", "limit": 5},
-    {"zone": "indicators", "limit": 8},
-    {"zone": "problems", "limit": 0},
-    {"zone": "actions", "limit": 0},
-    {"zone": "escalations", "limit": 0},
-    {"zone": "recognition", "limit": 0},
-]
+# The rooms app's standard template and rooms of the test organisation, shared as they are.
+template = rooms_conftest.template
+rooms = rooms_conftest.rooms
+
 #: Weekly periods of the indicator series: 21 Mondays from 5 January 2026.
 WEEKS = [datetime.date(2026, 1, 5) + datetime.timedelta(weeks=i) for i in range(21)]
 PERIOD_END = datetime.date(2026, 6, 30)
-
-
-@pytest.fixture
-def template(db):
-    return RoomTemplate.objects.create(
-        code="standard",
-        name_en="Standard",
-        name_fr="Standard",
-        zones=ZONES,
-        cadence="weekly",
-        time_box_minutes=30,
-    )
-
-
-@pytest.fixture
-def rooms(org, template):
-    def room(code, unit, kind=RoomKind.UNIT):
-        return Room.objects.create(
-            code=code,
-            unit=unit,
-            kind=kind,
-            name_en=code.title(),
-            name_fr=code.title(),
-            template=template,
-            zones=ZONES,
-            cadence="weekly",
-            time_box_minutes=30,
-        )
-
-    made = {
-        "exec": room("exec-room", org["exec"]),
-        "youth": room("youth-room", org["youth"]),
-        "screening": room("screening-room", org["screening"]),
-        "evaluation": room("evaluation-room", org["evaluation"]),
-        "school": room("school-room", org["school"]),
-        "trajectory": room("trajectory-room", org["youth"], RoomKind.TRAJECTORY),
-    }
-    made["trajectory"].member_units.set([org["screening"], org["evaluation"], org["school"]])
-    return made
 
 
 def make_indicator(org, code, direction, values, target=None):
