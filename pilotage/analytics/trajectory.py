@@ -182,14 +182,17 @@ COUNT_MEASURES = tuple(
 # request that opened it (found among the requests and closures only, a fifth of the events,
 # then joined back by range: no window over every event); an explicit one's is minus its rank
 # among the case's episode names, so the two kinds never share a key.
+#
+# In these tables `team` is the team's code (`engine.CODED`), named in Python at the end.
 def events_sql(q: Dialect) -> str:
     p = q.param
     return f"""
 WITH stepped AS (
-    SELECT i.case_id, i.episode, i.start_ts, i.team, i.pos, s.step_index, s.repeatable,
-           {q.local_date("i.start_ts", p("tz"))} AS d
+    SELECT i.case_id, i.episode, i.start_ts, i.team_code AS team, i.pos, s.step_index,
+           s.repeatable, {q.local_date("i.start_ts", p("tz"))} AS d
     FROM instances i
-    JOIN tr_steps s ON s.activity = i.activity
+    JOIN activity_codes a ON a.activity_code = i.activity_code
+    JOIN tr_steps s ON s.activity = a.activity
 ),
 markers AS (
     SELECT case_id, pos, step_index,
@@ -524,7 +527,8 @@ def weekly_measures(
             first_week, last_week = backend.fetch(BOUNDS_SQL)[0]
             if first_week is None:
                 return []
-            teams = [team for (team,) in backend.fetch(TEAMS_SQL)]
+            team_name = log.names("team")
+            teams = [team_name[code] for (code,) in backend.fetch(TEAMS_SQL)]
             weeks = []
             week = first_week
             while week <= last_week:
@@ -544,7 +548,7 @@ def weekly_measures(
                 for week, team, is_total, *measured in backend.fetch(sql, params | extra):
                     if not is_total and team is None:
                         continue  # no team named: already in the all-teams row
-                    row = rows[(week, None if is_total else team)]
+                    row = rows[(week, None if is_total else team_name[team])]
                     for name, value in zip(names, measured, strict=True):
                         setattr(row, name, _plain(value))
         finally:

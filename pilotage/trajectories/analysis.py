@@ -81,9 +81,11 @@ QUEUE_WINDOW = 4
 QUEUE_CHANGE = 0.10
 
 INSTANCES_SQL = """
-SELECT case_id, activity, epoch_us(start_ts), epoch_us(end_ts), team
-FROM instances
-ORDER BY case_id, pos
+SELECT i.case_id, a.activity, epoch_us(i.start_ts), epoch_us(i.end_ts), t.team
+FROM instances i
+JOIN activity_codes a ON a.activity_code = i.activity_code
+LEFT JOIN team_codes t ON t.team_code = i.team_code
+ORDER BY i.case_id, i.pos
 """
 
 Count = int | str  # a shown count, or PRIMARY / COMPLEMENT
