@@ -352,9 +352,11 @@ DELAY_STEPS = {"evaluation": "evaluation", "first_service": "service"}
 # Computed as intervals: an episode waits from its request until its first service or closure
 # (`stop_d`, excluded); only its events before then can say who holds it, and each such day
 # starts a holding interval up to the next one (or `stop_d`). A week's Sunday falls in at most
-# one interval of each episode, so one range join gives every (week, waiting episode, team).
+# one interval of each episode, so listing each interval's Sundays gives every (week, waiting
+# episode, team) once. The Sundays in [since, until) are those of the Mondays from
+# week_start(since) to week_start(until - 7), until cut at the end of the last week; listing
+# them is linear in what they produce, where joining intervals against weeks by range was not.
 def waiting_sql(q: Dialect) -> str:
-    sunday = q.add_days("w.week", "6")
     never = "DATE '9999-12-31'"
     return f"""
 WITH open_episodes AS (
@@ -374,13 +376,24 @@ daily AS (
 holding AS (
     SELECT team, request_d, greatest(d, request_d) AS since,
            least(coalesce(lead(d) OVER (PARTITION BY case_id, ep_no ORDER BY d), stop_d),
-                 stop_d) AS until
+                 stop_d, (SELECT {q.add_days("max(week)", "7")} FROM tr_weeks)) AS until
     FROM daily
 ),
+spans AS (
+    SELECT team, request_d, {q.week_start("since")} AS first_week,
+           CAST({q.days_between(q.week_start("since"), q.week_start(q.add_days("until", "-7")))}
+                / 7 AS INTEGER) + 1 AS n_weeks
+    FROM holding
+),
+listed AS (
+    SELECT team, request_d, first_week, {q.each_below("n_weeks")} AS k
+    FROM spans
+    WHERE n_weeks > 0
+),
 aged AS (
-    SELECT w.week, h.team, {q.days_between("h.request_d", sunday)} AS age
-    FROM tr_weeks w
-    JOIN holding h ON {sunday} >= h.since AND {sunday} < h.until
+    SELECT {q.add_days("first_week", "7 * k")} AS week, team,
+           {q.days_between("request_d", q.add_days("first_week", "7 * k + 6"))} AS age
+    FROM listed
 )
 SELECT week, team, grouping(team), count(*), avg(age), {q.quantile("age", 0.5)},
        {q.quantile("age", 0.9)}
