@@ -100,6 +100,10 @@ class Dialect:
         """The next non-NULL `value` in the window that follows (``OVER w`` comes after)."""
         return f"lead({value} IGNORE NULLS)"
 
+    def hash64(self, value: str) -> str:
+        """A 64-bit integer hash of `value` (equal values, equal hashes; the reverse may fail)."""
+        return f"hash({value})"
+
     def each_below(self, count: str) -> str:
         """In a select list: one row per integer 0, 1, ..., `count` - 1 (`count` > 0)."""
         return f"CAST(unnest(range({count})) AS INTEGER)"
@@ -146,6 +150,9 @@ class SparkDialect(Dialect):
 
     def lead_ignoring_nulls(self, value: str) -> str:
         return f"lead({value}) IGNORE NULLS"
+
+    def hash64(self, value: str) -> str:
+        return f"xxhash64({value})"
 
     def each_below(self, count: str) -> str:
         return f"explode(sequence(0, {count} - 1))"

@@ -97,11 +97,14 @@ def names_sql(column: str) -> str:
     return f"SELECT DISTINCT {column} FROM events WHERE {column} IS NOT NULL"
 
 
-def coded_events_sql(q: Dialect) -> str:
-    """The events with their names replaced by codes (a team or resource left blank stays NULL)."""
+def coded_events_sql(q: Dialect, *, hashed: bool) -> str:
+    """The events with their names replaced by codes (a team or resource left blank stays NULL),
+    and their case by its 64-bit hash when `hashed` (see `EventLog`)."""
+    case = f"e.{q.ident('case')}"
     return f"""
-SELECT e.{q.ident("case")} AS case_id, e.episode, a.activity_code, e.{q.ident("timestamp")} AS ts,
-       e.lifecycle, t.team_code, r.resource_code, e.source_row
+SELECT {q.hash64(case) if hashed else case} AS case_id, {case} AS case_name, e.episode,
+       a.activity_code, e.{q.ident("timestamp")} AS ts, e.lifecycle, t.team_code,
+       r.resource_code, e.source_row
 FROM events e
 JOIN activity_codes a ON a.activity = e.activity
 LEFT JOIN team_codes t ON t.team = e.team
@@ -109,17 +112,17 @@ LEFT JOIN resource_codes r ON r.resource = e.resource
 """
 
 
-def paired_without_start_sql(q: Dialect) -> str:
+def paired_without_start_sql(q: Dialect, *, hashed: bool) -> str:
     """Fast path when the log has no start event: every complete event is an instance."""
     return f"""
-SELECT case_id, episode, activity_code, ts AS start_ts, ts AS end_ts, team_code,
+SELECT case_id, case_name, episode, activity_code, ts AS start_ts, ts AS end_ts, team_code,
        resource_code, source_row
-FROM ({coded_events_sql(q)}) coded
+FROM ({coded_events_sql(q, hashed=hashed)}) coded
 WHERE lifecycle = 'complete'
 """
 
 
-def paired_with_start_sql(q: Dialect) -> str:
+def paired_with_start_sql(q: Dialect, *, hashed: bool) -> str:
     """FIFO pairing of start and complete events per (case, activity), in closed form.
 
     Walking the events in order, a complete is paired when an unpaired start is waiting. With
@@ -130,9 +133,9 @@ def paired_with_start_sql(q: Dialect) -> str:
     """
     return f"""
 WITH ordered AS (
-    SELECT case_id, episode, activity_code, ts, team_code, resource_code, source_row,
-           CASE WHEN lifecycle = 'start' THEN 1 ELSE 0 END AS is_start
-    FROM ({coded_events_sql(q)}) coded
+    SELECT case_id, case_name, episode, activity_code, ts, team_code, resource_code,
+           source_row, CASE WHEN lifecycle = 'start' THEN 1 ELSE 0 END AS is_start
+    FROM ({coded_events_sql(q, hashed=hashed)}) coded
 ),
 counted AS (
     SELECT *,
@@ -161,7 +164,8 @@ starts AS (
     FROM unpaired
     WHERE is_start = 1
 )
-SELECT c.case_id, c.episode, c.activity_code, coalesce(s.start_ts, c.ts) AS start_ts,
+SELECT c.case_id, c.case_name, c.episode, c.activity_code,
+       coalesce(s.start_ts, c.ts) AS start_ts,
        c.ts AS end_ts, c.team_code, c.resource_code, c.source_row
 FROM completes c
 LEFT JOIN starts s
@@ -170,11 +174,12 @@ LEFT JOIN starts s
 """
 
 
-def instances_sql(q: Dialect, *, with_start: bool) -> str:
+def instances_sql(q: Dialect, *, with_start: bool, hashed: bool) -> str:
     """The instances in case order, each with its successor's activity and start, and the next
     resource and team named after it (skipping instances that name none): one window pass
     that directly-follows and both handover statistics then only group."""
-    paired = paired_with_start_sql(q) if with_start else paired_without_start_sql(q)
+    pairing = paired_with_start_sql if with_start else paired_without_start_sql
+    paired = pairing(q, hashed=hashed)
     return f"""
 WITH paired AS ({paired})
 SELECT *,
@@ -211,6 +216,14 @@ WITH traces AS (
     GROUP BY case_id
 )
 SELECT variant, count(*) AS n FROM traces GROUP BY variant ORDER BY n DESC, variant
+"""
+
+
+# Two cases whose hashes are equal (see `EventLog`): when there are any, the instances are
+# built again keyed by the case identifiers themselves.
+CLASHES_SQL = """
+SELECT count(*)
+FROM (SELECT case_id FROM instances GROUP BY case_id HAVING min(case_name) <> max(case_name)) c
 """
 
 
@@ -257,6 +270,13 @@ class EventLog:
     schema (read in place). The queries run in DuckDB in this process unless a `backend` is
     given (`pilotage.analytics.spark.SparkBackend` runs the same queries on Spark). The
     activity instances are built once, on first use, and shared by every statistic.
+
+    The instances are keyed by a 64-bit hash of the case identifier (``case_id``; the
+    identifier itself is ``case_name``): every later window, join and grouping by case then
+    moves one integer instead of a text (at 1,000,000 cases the trajectory measures took 20 %
+    less time). Two cases could share a hash (about 3 chances in 100 million for a million
+    cases), so the instances are checked for it, and built again keyed by the identifiers if
+    it ever happens: results never depend on the hash.
     """
 
     def __init__(
@@ -321,8 +341,12 @@ class EventLog:
                     }
                 )
                 self.backend.register(f"{column}_codes", table)
-        sql = instances_sql(self.dialect, with_start=self.event_counts()[1] > 0)
+        with_start = self.event_counts()[1] > 0
+        sql = instances_sql(self.dialect, with_start=with_start, hashed=True)
         self.backend.materialise("instances", sql)
+        if self.backend.fetch(CLASHES_SQL)[0][0]:
+            sql = instances_sql(self.dialect, with_start=with_start, hashed=False)
+            self.backend.materialise("instances", sql)
         self._instances_built = True
 
     def directly_follows(self) -> list[DirectlyFollows]:

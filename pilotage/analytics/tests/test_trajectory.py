@@ -30,6 +30,8 @@ from pilotage.analytics import (
     suppress_weekly,
     weekly_measures,
 )
+from pilotage.analytics.backends import Dialect, DuckDBBackend
+from pilotage.analytics.engine import EventLog
 
 MONTREAL = ZoneInfo("America/Montreal")
 
@@ -268,3 +270,27 @@ def test_suppression_of_weekly_counts(
     assert shown[(None, W3)] == 0
     with pytest.raises(ValueError, match="not a count measure"):
         suppress_weekly(list(measures.values()), "waiting_age_mean_days")
+
+
+class ClashingDialect(Dialect):
+    """DuckDB's dialect with a hash under which every case clashes with every other."""
+
+    def hash64(self, value: str) -> str:
+        return "CAST(7 AS UBIGINT)"
+
+
+def test_cases_whose_hashes_clash_are_kept_apart() -> None:
+    """The instances are keyed by a hash of the case; when two cases share one, they are built
+    again keyed by the case itself, and nothing changes. Merged under one key, the four cases
+    would be one case of 19 events: one variant, no re-referral, other delays."""
+    backend = DuckDBBackend()
+    backend.dialect = ClashingDialect()
+    clashing = EventLog(events_table(LOG), backend=backend)
+    plain = EventLog(events_table(LOG))
+    try:
+        assert clashing.stats() == plain.stats()
+        assert clashing.stats()["n_cases"] == 4
+        assert weekly_measures(clashing, JIMMY) == weekly_measures(plain, JIMMY)
+    finally:
+        clashing.close()
+        plain.close()
