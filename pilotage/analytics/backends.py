@@ -15,10 +15,12 @@ timestamps
 a continuous quantile      ``quantile_cont(x, p)``         ``percentile(x, p)``
 the value at the first     ``first(v ORDER BY o)``         ``min_by(v, o)``
 row (NULL kept)
-a list in order            ``list_sort(list(struct))``     ``array_sort(collect_list(struct))``
+a list in order            ``list_sort(list(x))``          ``array_sort(collect_list(x))``
 the local date             ``timezone(tz, ts)::DATE``      ``from_utc_timestamp(ts, tz)``
                                                            cast to DATE
 days between dates         ``date_diff('day', a, b)``      ``datediff(b, a)``
+a 64-bit hash              ``hash(x)``                     ``xxhash64(x)``
+a row per integer below n  ``unnest(range(n))``            ``explode(sequence(0, n - 1))``
 =========================  ==============================  ==================================
 
 Both quantiles interpolate linearly between the closest ranks (the same figure, up to the last
@@ -41,6 +43,10 @@ import duckdb
 import pyarrow as pa
 
 from .canonical import FIELDS, SCHEMA
+
+
+#: 2**32: `Dialect.ordered_codes` packs a position and a code into one integer.
+PACK = 4294967296
 
 
 class Dialect:
@@ -72,12 +78,14 @@ class Dialect:
     def last_by(self, value: str, order: str) -> str:
         return f"last({value} ORDER BY {order})"
 
-    def ordered_list(self, value: str, order: str) -> str:
-        # Sorting (order, value) pairs after grouping is about a third faster in DuckDB than
-        # an ordered aggregate, which sorts inside every group as it goes.
+    def ordered_codes(self, code: str, order: str) -> str:
+        """The list of `code`s (integers from 0 to 2**32 - 1) of a group, by `order` (distinct
+        positive integers below 2**31). Each pair travels packed in one integer, ``order *
+        2**32 + code``, sorted after grouping: at 1,000,000 cases a fifth faster in DuckDB
+        than an ordered aggregate or sorting (order, code) structs."""
         return (
-            f"list_transform(list_sort(list(struct_pack(o := {order}, v := {value}))),"
-            " lambda x: x.v)"
+            f"list_transform(list_sort(list({order} * {PACK} + {code})),"
+            f" lambda x: CAST(x % {PACK} AS INTEGER))"
         )
 
     def local_date(self, timestamp: str, zone: str) -> str:
@@ -127,10 +135,10 @@ class SparkDialect(Dialect):
     def last_by(self, value: str, order: str) -> str:
         return f"max_by({value}, {order})"
 
-    def ordered_list(self, value: str, order: str) -> str:
+    def ordered_codes(self, code: str, order: str) -> str:
         return (
-            f"transform(array_sort(collect_list(named_struct('o', {order}, 'v', {value}))),"
-            " x -> x.v)"
+            f"transform(array_sort(collect_list({order} * {PACK} + {code})),"
+            f" x -> CAST(x % {PACK} AS INT))"
         )
 
     def local_date(self, timestamp: str, zone: str) -> str:

@@ -211,7 +211,7 @@ ORDER BY n DESC, source, target
 def variants_sql(q: Dialect) -> str:
     return f"""
 WITH traces AS (
-    SELECT {q.ordered_list("activity_code", "pos")} AS variant
+    SELECT {q.ordered_codes("activity_code", "pos")} AS variant
     FROM instances
     GROUP BY case_id
 )
