@@ -44,7 +44,6 @@ import pyarrow as pa
 
 from .canonical import FIELDS, SCHEMA
 
-
 #: 2**32: `Dialect.ordered_codes` packs a position and a code into one integer.
 PACK = 4294967296
 
