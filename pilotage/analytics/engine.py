@@ -129,7 +129,8 @@ def paired_with_start_sql(q: Dialect, *, hashed: bool) -> str:
     s and c the running counts of starts and completes, the completes left unpaired so far
     number u = max(0, running max of c - s), so the m = c - u-th complete-that-got-a-start
     pairs with the m-th start; a complete is paired exactly when m grew since the previous
-    complete.
+    complete. Pairing goes by the case identifier, not its hash, so that a case whose starts
+    were never completed cannot lend them to another case with the same hash.
     """
     return f"""
 WITH ordered AS (
@@ -142,25 +143,25 @@ counted AS (
            sum(is_start) OVER w AS s_cum,
            sum(1 - is_start) OVER w AS c_cum
     FROM ordered
-    WINDOW w AS (PARTITION BY case_id, activity_code ORDER BY ts, source_row, is_start DESC
+    WINDOW w AS (PARTITION BY case_name, activity_code ORDER BY ts, source_row, is_start DESC
                  ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 ),
 unpaired AS (
     SELECT *,
            greatest(0, max(c_cum - s_cum) OVER (
-               PARTITION BY case_id, activity_code ORDER BY ts, source_row, is_start DESC
+               PARTITION BY case_name, activity_code ORDER BY ts, source_row, is_start DESC
                ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)) AS u
     FROM counted
 ),
 completes AS (
     SELECT *, c_cum - u AS m,
            lag(c_cum - u, 1, 0) OVER (
-               PARTITION BY case_id, activity_code ORDER BY ts, source_row) AS m_before
+               PARTITION BY case_name, activity_code ORDER BY ts, source_row) AS m_before
     FROM unpaired
     WHERE is_start = 0
 ),
 starts AS (
-    SELECT case_id, activity_code, s_cum AS s_index, ts AS start_ts
+    SELECT case_name, activity_code, s_cum AS s_index, ts AS start_ts
     FROM unpaired
     WHERE is_start = 1
 )
@@ -169,7 +170,7 @@ SELECT c.case_id, c.case_name, c.episode, c.activity_code,
        c.ts AS end_ts, c.team_code, c.resource_code, c.source_row
 FROM completes c
 LEFT JOIN starts s
-  ON s.case_id = c.case_id AND s.activity_code = c.activity_code AND c.m > c.m_before
+  ON s.case_name = c.case_name AND s.activity_code = c.activity_code AND c.m > c.m_before
      AND s.s_index = c.m
 """
 

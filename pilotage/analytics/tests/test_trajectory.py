@@ -294,3 +294,25 @@ def test_cases_whose_hashes_clash_are_kept_apart() -> None:
     finally:
         clashing.close()
         plain.close()
+
+
+def test_starts_pair_within_their_own_case_when_hashes_clash() -> None:
+    """Case "s" has a start never completed; case "t" an orientation, then a screening with no
+    start. Paired by hash, the screening of "t" would take the start of "s", begin first and
+    reverse the order of the case."""
+    moment = dt.datetime(2024, 1, 1, tzinfo=MONTREAL)
+    rows = [
+        {"case": "s", "activity": "Tri", "timestamp": moment, "lifecycle": "start"},
+        {"case": "t", "activity": "Orientation", "timestamp": moment + dt.timedelta(hours=5)},
+        {"case": "t", "activity": "Tri", "timestamp": moment + dt.timedelta(hours=9)},
+    ]
+    backend = DuckDBBackend()
+    backend.dialect = ClashingDialect()
+    clashing = EventLog(events_table(rows), backend=backend)
+    try:
+        follows = clashing.directly_follows()
+        assert [(d.source, d.target, d.mean_seconds) for d in follows] == [
+            ("Orientation", "Tri", 4 * 3600.0)
+        ]
+    finally:
+        clashing.close()
